@@ -1,0 +1,66 @@
+// The one entry point for reading a capture: open the input, detect and decompress, push
+// the chunks through the parser, and report what was read and what stopped it.
+
+import type { Readable } from 'node:stream';
+import { CaptureParser, type RecordCallback } from './parser.js';
+import { openSource, type SourceOptions } from './source.js';
+import { CaptureError, type CaptureFormat, type CaptureInterface, type CaptureWarning } from './types.js';
+
+/** Everything known about a capture once reading stopped, cleanly or not. */
+export interface CaptureSummary {
+  /** Container format, or null when it could not be identified (see `error`). */
+  format: CaptureFormat | null;
+  /** 'gzip' when the input was decompressed on the fly. */
+  compression: 'gzip' | null;
+  /** Interfaces in file order (pcapng ids restart in every section). */
+  interfaces: CaptureInterface[];
+  /** pcapng sections read; 1 for classic pcap. */
+  sections: number;
+  /** Packets delivered to the callback. */
+  records: number;
+  /** (Decompressed) bytes read. */
+  bytes: number;
+  warnings: CaptureWarning[];
+  /** What ended reading early, or null when the whole file was read. Records before it stand. */
+  error: CaptureError | null;
+}
+
+export type ReadOptions = SourceOptions;
+
+/**
+ * Read a capture from a path, `-` (standard input) or a Readable, calling `onRecord` for every
+ * packet with a reused record (copy what you keep). Never rejects for bad input or I/O
+ * problems: those come back as `summary.error`. Exceptions thrown by `onRecord` propagate.
+ */
+export async function readCapture(
+  input: string | Readable,
+  onRecord: RecordCallback,
+  opts: ReadOptions = {},
+): Promise<CaptureSummary> {
+  const parser = new CaptureParser(onRecord);
+  let compression: 'gzip' | null = null;
+  let error: CaptureError | null = null;
+  try {
+    const source = await openSource(input, opts);
+    compression = source.compression;
+    for await (const chunk of source.chunks) {
+      parser.feed(chunk);
+      if (parser.error !== null) break;
+    }
+  } catch (err) {
+    if (!(err instanceof CaptureError)) throw err;
+    error = err;
+  }
+  // A source error (gzip, I/O) outranks the truncation the parser then sees.
+  const parseError = parser.end();
+  return {
+    format: parser.format,
+    compression,
+    interfaces: parser.interfaces,
+    sections: parser.sections,
+    records: parser.records,
+    bytes: parser.bytes,
+    warnings: parser.warnings,
+    error: error ?? parseError,
+  };
+}

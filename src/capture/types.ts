@@ -1,0 +1,74 @@
+// Capture-level types shared by every reader: one record stream, whatever the file format.
+
+/** Which container the bytes were in; detected from the magic number, never the file name. */
+export type CaptureFormat =
+  | 'pcap-le-usec'
+  | 'pcap-be-usec'
+  | 'pcap-le-nsec'
+  | 'pcap-be-nsec'
+  | 'pcapng';
+
+/**
+ * One captured frame. Readers hand out a single scratch object per file and overwrite it for
+ * every record: `data` is a view into the reader's current chunk and is valid only until the
+ * callback returns. Anything kept longer must be copied.
+ */
+export interface CaptureRecord {
+  /** 1-based, counting every packet record in the file (EPB, SPB, OPB; classic pcap records). */
+  frame: number;
+  /** pcapng interface id; 0 for classic pcap. */
+  interfaceId: number;
+  /** LINKTYPE_* value of the record's interface (FCS bits already stripped off). */
+  linkType: number;
+  /** Epoch seconds (integer, may be negative with if_tsoffset). */
+  tsSec: number;
+  /** Nanoseconds within the second, 0 ≤ tsNsec < 1e9, always an integer. */
+  tsNsec: number;
+  /** Decimal digits the capture's clock resolves: 6 for µs pcap, 9 for ns, 0..9 for pcapng. */
+  tsPrecision: number;
+  /** Bytes present in `data`. */
+  capturedLength: number;
+  /** Length of the packet on the wire (may exceed capturedLength when snaplen cut it). */
+  originalLength: number;
+  /** Number of FCS bytes at the end of `data` (pcap link-type FCS bits, pcapng if_fcslen). */
+  fcsLength: number;
+  /** Absolute byte offset of the packet data in the (decompressed) file. */
+  dataOffset: number;
+  /** The packet bytes (view, see above). */
+  data: Uint8Array;
+  /** pcapng opt_comment values joined with "\n", or null. */
+  comment: string | null;
+}
+
+/** Static facts about the capture, known after its header (or first SHB/IDB) is read. */
+export interface CaptureInterface {
+  id: number;
+  linkType: number;
+  snapLength: number;
+  tsPrecision: number;
+  name: string | null;
+}
+
+/**
+ * A capture-level problem that ends reading: bad magic, unsupported version, truncated record,
+ * impossible block length. Everything read before it remains valid.
+ */
+export class CaptureError extends Error {
+  constructor(
+    /** Sentence saying what was wrong, without the file name (the CLI adds it). */
+    readonly reason: string,
+    /** Byte offset in the (decompressed) file where the problem starts. */
+    readonly offset: number,
+    /** Kind of damage, for exit codes and tests. */
+    readonly kind: 'format' | 'truncated' | 'io',
+  ) {
+    super(`${reason} (byte offset ${offset})`);
+    this.name = 'CaptureError';
+  }
+}
+
+/** Non-fatal remark about the capture (skipped block, unknown option...). */
+export interface CaptureWarning {
+  offset: number;
+  message: string;
+}

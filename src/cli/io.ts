@@ -1,0 +1,50 @@
+// The process boundary: commands receive an Io instead of touching `process`, so tests can run
+// them in-process and one place decides how output reaches the terminal or the pipe.
+
+import type { Readable } from 'node:stream';
+
+export interface Io {
+  /** Writes to standard output (already buffered by the caller where it matters). */
+  stdout(text: string): void;
+  /** Writes to standard error. */
+  stderr(text: string): void;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  /** Terminal width, or null when stdout is not a terminal. */
+  columns: number | null;
+  env: Record<string, string | undefined>;
+  stdin: Readable;
+  /** Resolves when everything written so far has been flushed. */
+  flush(): Promise<void>;
+}
+
+/** Thrown by an Io's stdout when the reader went away (EPIPE): stop quietly, exit 0. */
+export class OutputClosed extends Error {
+  constructor() {
+    super('output closed');
+    this.name = 'OutputClosed';
+  }
+}
+
+/** An Io that collects output in memory, for tests. */
+export function memoryIo(
+  opts: { env?: Record<string, string>; isTTY?: boolean; columns?: number; stdin?: Readable } = {},
+): Io & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout(text: string) {
+      io.out += text;
+    },
+    stderr(text: string) {
+      io.err += text;
+    },
+    stdoutIsTTY: opts.isTTY ?? false,
+    stderrIsTTY: opts.isTTY ?? false,
+    columns: opts.isTTY ? (opts.columns ?? 80) : null,
+    env: opts.env ?? {},
+    stdin: opts.stdin ?? (undefined as unknown as Readable),
+    async flush() {},
+  };
+  return io;
+}

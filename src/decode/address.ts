@@ -1,0 +1,73 @@
+// Address text: IPv4 dotted quad and IPv6 in RFC 5952 canonical form, spelled exactly as
+// tshark prints ip.src / ipv6.src (Wireshark hands IPv6 to inet_ntop, glibc's rules below).
+
+const V4_CACHE_LIMIT = 4096;
+const v4Cache = new Map<number, string>();
+
+/** IPv4 text for a 32-bit address in network order, e.g. 0xc0000201 → "192.0.2.1". */
+export function formatIpv4(word: number): string {
+  const w = word >>> 0;
+  let s = v4Cache.get(w);
+  if (s === undefined) {
+    s = `${w >>> 24}.${(w >>> 16) & 0xff}.${(w >>> 8) & 0xff}.${w & 0xff}`;
+    if (v4Cache.size >= V4_CACHE_LIMIT) v4Cache.clear();
+    v4Cache.set(w, s);
+  }
+  return s;
+}
+
+/**
+ * IPv6 text for four 32-bit words in network order (RFC 5952 §4): lower-case hex, leading
+ * zeros dropped, the longest run of two or more zero groups replaced by "::" (the first run
+ * on a tie), a single zero group left as "0". As glibc's inet_ntop (and so tshark) does, an
+ * address whose first 96 bits are zero (other than :: and ::1-style values with a longer zero
+ * run), or whose first 80 bits are zero followed by ffff, ends in dotted IPv4:
+ * "::1.2.3.4", "::ffff:192.0.2.1".
+ */
+export function formatIpv6(words: ArrayLike<number>): string {
+  const g = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < 4; i++) {
+    const w = words[i]! >>> 0;
+    g[2 * i] = w >>> 16;
+    g[2 * i + 1] = w & 0xffff;
+  }
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestLen < 2) bestStart = -1;
+
+  const embedV4 = bestStart === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff));
+  const groups = embedV4 ? 6 : 8;
+  let s = '';
+  for (let i = 0; i < groups; i++) {
+    if (i === bestStart) {
+      s += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (s !== '' && !s.endsWith(':')) s += ':';
+    s += g[i]!.toString(16);
+  }
+  if (embedV4) {
+    if (!s.endsWith(':')) s += ':';
+    s += formatIpv4(((g[6]! << 16) | g[7]!) >>> 0);
+  }
+  return s;
+}
+
+/** Text of an address as kept in DecodedPacket.srcAddr / dstAddr. */
+export function formatAddress(version: 4 | 6, words: ArrayLike<number>): string {
+  return version === 4 ? formatIpv4(words[0]!) : formatIpv6(words);
+}

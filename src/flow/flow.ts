@@ -1,0 +1,100 @@
+// One flow: one incarnation of a 4-tuple. Holds what the tracker counts itself (endpoints,
+// frames, times, packets and bytes per side) and the per-flow analyzers that rebuild its life:
+// the RFC 9293 lifecycle of both endpoints, Wireshark's sequence analysis and Zeek's summary.
+
+import type { DecodedPacket } from '../decode/types.js';
+import { TcpFlag } from '../decode/types.js';
+import { formatAddress } from '../decode/address.js';
+import { Lifecycle } from './lifecycle.js';
+import { WiresharkAnalysis } from './wireshark.js';
+import { ZeekConn } from './zeek.js';
+import type { FlowSegment, Side } from './types.js';
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
+
+export class Flow {
+  /** tshark-compatible stream index. */
+  readonly stream: number;
+  readonly key: string;
+  readonly ipVersion: 4 | 6;
+  /** Address words and port of side 0 (the sender of the first captured segment). */
+  private readonly side0Addr: Uint32Array;
+  private readonly side0Port: number;
+  /** Endpoints by side, as text. */
+  readonly endpoints: [Endpoint, Endpoint];
+
+  firstFrame: number;
+  lastFrame: number;
+  firstSec: number;
+  firstNsec: number;
+  lastSec: number;
+  lastNsec: number;
+  tsPrecision: number;
+  readonly packets: [number, number] = [0, 0];
+  /** Payload bytes per side (tcp.len). */
+  readonly bytes: [number, number] = [0, 0];
+  sawFinOrRst = false;
+
+  readonly lifecycle: Lifecycle;
+  readonly wireshark: WiresharkAnalysis;
+  readonly zeek: ZeekConn;
+
+  constructor(stream: number, key: string, first: DecodedPacket) {
+    const tcp = first.tcp!;
+    this.stream = stream;
+    this.key = key;
+    this.ipVersion = first.ipVersion === 6 ? 6 : 4;
+    this.side0Addr = Uint32Array.from(first.srcAddr);
+    this.side0Port = tcp.srcPort;
+    this.endpoints = [
+      { ip: formatAddress(this.ipVersion, first.srcAddr), port: tcp.srcPort },
+      { ip: formatAddress(this.ipVersion, first.dstAddr), port: tcp.dstPort },
+    ];
+    this.firstFrame = this.lastFrame = first.frame;
+    this.firstSec = this.lastSec = first.tsSec;
+    this.firstNsec = this.lastNsec = first.tsNsec;
+    this.tsPrecision = first.tsPrecision;
+    const seg: FlowSegment = { pkt: first, tcp, side: 0 };
+    this.lifecycle = new Lifecycle(seg);
+    this.wireshark = new WiresharkAnalysis();
+    this.zeek = new ZeekConn();
+  }
+
+  /** Which side sent this packet (its source is side 0's address and port, or not). */
+  sideOf(pkt: DecodedPacket, srcPort: number): Side {
+    if (srcPort !== this.side0Port) return 1;
+    const a = pkt.srcAddr;
+    const b = this.side0Addr;
+    if (a[0] !== b[0]) return 1;
+    if (this.ipVersion === 6 && (a[1] !== b[1] || a[2] !== b[2] || a[3] !== b[3])) return 1;
+    // Same address and port on both ends (a socket connected to itself) counts as side 0.
+    return 0;
+  }
+
+  onSegment(seg: FlowSegment): void {
+    const pkt = seg.pkt;
+    const tcp = seg.tcp;
+    this.lastFrame = pkt.frame;
+    this.lastSec = pkt.tsSec;
+    this.lastNsec = pkt.tsNsec;
+    this.packets[seg.side]++;
+    this.bytes[seg.side] += tcp.payloadLength;
+    if (tcp.flags & (TcpFlag.FIN | TcpFlag.RST)) this.sawFinOrRst = true;
+    this.wireshark.onSegment(seg);
+    this.lifecycle.onSegment(seg);
+    this.zeek.onSegment(seg);
+  }
+
+  /** Both endpoints closed (or a reset ended the connection): nothing more can happen to it. */
+  get finished(): boolean {
+    return this.lifecycle.finished;
+  }
+
+  /** Wireshark's base sequence number for a side, if known yet (for the port-reuse rule). */
+  wiresharkBaseSeq(side: Side): number | null {
+    return this.wireshark.baseSeq(side);
+  }
+}

@@ -1,0 +1,73 @@
+// fast-check properties: no input makes the decoder throw, for every link type, and damaged
+// frames still leave a consistent record (a TCP header only with an IP layer, payload bounds).
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodePacket, newDecodedPacket } from '../../src/decode/packet.js';
+import { ethernet, ipv4, ipv6, rec, tcp, vlanTag } from './build.js';
+
+const LINK_TYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147];
+
+/** Valid prefixes worth mutating: random bytes alone rarely reach the TCP decoder. */
+const seg = tcp({ options: [2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2, 30, 4, 0x21, 0] });
+const SEEDS: [number, number[]][] = [
+  [1, [...ethernet(0x0800), ...ipv4({ payloadLength: seg.length }), ...seg]],
+  [1, [...ethernet(0x8100), ...vlanTag(3, 0x86dd), ...ipv6({ payloadLength: seg.length + 8, nextHeader: 0 }), 6, 0, 1, 4, 0, 0, 0, 0, ...seg]],
+  [101, [...ipv6({ payloadLength: seg.length + 8, nextHeader: 44 }), 6, 0, 0, 0, 0, 0, 0, 1, ...seg]],
+  [0, [2, 0, 0, 0, ...ipv4({ payloadLength: seg.length }), ...seg]],
+];
+
+function check(p: ReturnType<typeof newDecodedPacket>): void {
+  if (p.tcp !== null) {
+    expect(p.ipVersion).not.toBe(0);
+    expect(p.notTcp).toBeNull();
+    expect(p.tcp.payloadCaptured).toBeGreaterThanOrEqual(0);
+    expect(p.tcp.payloadCaptured).toBeLessThanOrEqual(p.tcp.payloadLength);
+    // (payloadOffset may lie past the captured bytes when the header was cut; nothing is read there)
+    if (p.tcp.payloadCaptured > 0) expect(p.tcp.payloadOffset + p.tcp.payloadCaptured).toBeLessThanOrEqual(p.data.length);
+  } else {
+    expect(p.notTcp).not.toBeNull();
+  }
+  if (p.error !== null) {
+    expect(p.error.offset).toBeGreaterThanOrEqual(0);
+    expect(p.error.offset).toBeLessThanOrEqual(p.data.length);
+  }
+}
+
+describe('decodePacket never throws', () => {
+  it('on random bytes, for every link type, with any FCS and original length', () => {
+    const out = newDecodedPacket();
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...LINK_TYPES),
+        fc.uint8Array({ maxLength: 200 }),
+        fc.integer({ min: 0, max: 8 }),
+        fc.integer({ min: 0, max: 400 }),
+        (linkType, bytes, fcsLength, extra) => {
+          decodePacket(rec(linkType, bytes, { fcsLength, originalLength: bytes.length + extra }), out);
+          check(out);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('on valid frames with random damage and random cuts', () => {
+    const out = newDecodedPacket();
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...SEEDS),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+        fc.nat(),
+        ([linkType, seed], edits, cut) => {
+          const bytes = Uint8Array.from(seed);
+          for (const [at, value] of edits) bytes[at % bytes.length] = value;
+          const len = cut % (bytes.length + 1);
+          decodePacket(rec(linkType, bytes.subarray(0, len), { originalLength: bytes.length }), out);
+          check(out);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
