@@ -126,11 +126,20 @@ async function* streamChunks(stream: Readable): AsyncGenerator<Uint8Array> {
 }
 
 async function* prepend(first: Uint8Array, rest: AsyncIterator<Uint8Array>, copy = false): AsyncGenerator<Uint8Array> {
-  if (first.length > 0) yield first;
-  for (;;) {
-    const step = await rest.next();
-    if (step.done) return;
-    yield copy ? Uint8Array.from(step.value) : step.value;
+  let finished = false;
+  try {
+    if (first.length > 0) yield first;
+    for (;;) {
+      const step = await rest.next();
+      if (step.done) {
+        finished = true;
+        return;
+      }
+      yield copy ? Uint8Array.from(step.value) : step.value;
+    }
+  } finally {
+    // The consumer stopped early (or failed): let the underlying source close its file.
+    if (!finished) await rest.return?.();
   }
 }
 

@@ -17,15 +17,15 @@ export const LoopbackFamily = {
   INET6_DARWIN: 30,
 } as const;
 
-/** Byte-swaps a 32-bit value. */
-function swap32(v: number): number {
-  return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
-}
+/** Largest value taken as an address family; above it the field holds an EtherType. */
+const MAX_FAMILY = 1500;
 
 /**
- * Decodes the loopback header. For NULL the family is host-order: a value whose low 16 bits
- * are zero when read big-endian was written by a little-endian host (Wireshark packet-null.c
- * makes the same guess), so it is byte-swapped. LOOP is always network order.
+ * Decodes the loopback header. For NULL the family is in the capturing host's order; as
+ * Wireshark packet-null.c does, it is read little-endian and re-read big-endian when the
+ * upper 16 bits are not zero. A NULL value above 1500 is not a family: Wireshark then takes
+ * its low 16 bits as an EtherType with the payload still at byte 4 (frame 3 of PcapPlusPlus'
+ * null_loopback.pcap, "0f 00 08 00", is IPv4 this way). LOOP is always network order.
  */
 export function decodeLoopback(
   d: Uint8Array,
@@ -40,7 +40,15 @@ export function decodeLoopback(
     return false;
   }
   let family = u32(d, 0);
-  if (!networkOrder && (family & 0xffff) === 0) family = swap32(family);
+  if (!networkOrder) {
+    const little = (d[0]! | (d[1]! << 8) | (d[2]! << 16) | (d[3]! << 24)) >>> 0;
+    if ((little & 0xffff0000) === 0) family = little;
+    if (family > MAX_FAMILY) {
+      next.etherType = family & 0xffff;
+      next.offset = LOOPBACK_HEADER_LENGTH;
+      return true;
+    }
+  }
   switch (family) {
     case LoopbackFamily.INET:
       next.etherType = EtherType.IPV4;

@@ -60,7 +60,7 @@ export class Flow {
     const seg: FlowSegment = { pkt: first, tcp, side: 0 };
     this.lifecycle = new Lifecycle(seg);
     this.wireshark = new WiresharkAnalysis();
-    this.zeek = new ZeekConn();
+    this.zeek = new ZeekConn({ ignoreChecksums: true });
   }
 
   /** Which side sent this packet (its source is side 0's address and port, or not). */

@@ -134,6 +134,8 @@ class Endpoint {
   sentBareSyn = false;
   sentSynAck = false;
   hasIsn = false;
+  /** An ISN was seen at some point (hasIsn is cleared when a listener starts over). */
+  isnSeen = false;
   isn = 0;
   /** Bare SYNs / SYN-ACKs re-sent with the same ISN. */
   synRetransmissions = 0;
@@ -427,6 +429,7 @@ export class Lifecycle {
     }
     if (!s.hasIsn) {
       s.hasIsn = true;
+      s.isnSeen = true;
       s.isn = tcp.seq;
       s.synData = tcp.payloadLength;
       s.options = synOptions(tcp.options);
@@ -726,7 +729,7 @@ export class Lifecycle {
       roles_inferred: this.rolesInferred,
       handshake: {
         status,
-        isn: { client: c.hasIsn ? c.isn : null, server: s.hasIsn ? s.isn : null },
+        isn: { client: c.isnSeen ? c.isn : null, server: s.isnSeen ? s.isn : null },
         syn_retransmissions: c.synRetransmissions,
         synack_retransmissions: s.synAckRetransmissions,
         rtt: {

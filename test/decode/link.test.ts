@@ -162,6 +162,13 @@ describe('BSD loopback NULL (0) and LOOP (108)', () => {
     expect(decode(0, [...le32(7), 0, 0]).notTcp).toBe('address family 7');
   });
 
+  it('takes a NULL value above 1500 as an EtherType in its low 16 bits, as tshark does', () => {
+    // Frame 3 of PcapPlusPlus null_loopback.pcap starts 0f 00 08 00 45 00: tshark shows IPv4.
+    const p = decode(0, [0x0f, 0x00, 0x08, 0x00, ...ipv4({ payloadLength: 8, protocol: 17 }), ...new Array(8).fill(0)]);
+    expect(p.ipVersion).toBe(4);
+    expect(p.notTcp).toBe('UDP');
+  });
+
   it('reads LOOP in network order only', () => {
     expect(decode(108, [...be32(2), ...ip4]).ipOffset).toBe(4);
     expect(decode(108, [...be32(30), ...ip6]).ipVersion).toBe(6);

@@ -154,11 +154,9 @@ describe.runIf(existsSync(corpus))('WiresharkAnalysis against TShark 4.0.17 (cor
   });
 });
 
-describe.runIf(!existsSync(corpus))('WiresharkAnalysis against TShark 4.0.17 (corpus)', () => {
-  it.runIf(!existsSync(corpus))(`corpus not found at ${corpus}: corpus-wide checks not run`, () => {
-    expect(existsSync(corpus)).toBe(false);
-  });
-});
+if (!existsSync(corpus)) {
+  console.warn(`corpus not found at ${corpus}: the tshark conformance checks over it are skipped`);
+}
 
 describe.runIf(existsSync(kernel) && captures(kernel).length > 0)(
   'WiresharkAnalysis against TShark (fixtures/kernel)',
