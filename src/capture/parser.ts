@@ -22,12 +22,20 @@ export type RecordCallback = (record: CaptureRecord) => void;
 export const MAX_WARNINGS = 100;
 
 /**
- * Incremental capture reader.
+ * Incremental capture reader: classic pcap (µs/ns, either byte order) and pcapng.
  *
- * Limitations: the incomplete tail of a chunk is copied once (into a carry buffer that grows
- * with the bytes actually received, never by a length field); a packet whose bytes straddle
- * two chunks is therefore delivered from that buffer, every other packet from the chunk
- * itself. Chunks passed to feed() are not retained after it returns.
+ * The incomplete tail of a chunk is copied once, into a carry buffer that grows with the bytes
+ * actually received (never by a length field); a packet straddling two chunks is delivered
+ * from that buffer, every other packet straight from the chunk. Chunks are not retained after
+ * feed() returns.
+ *
+ * Limitations:
+ * - `frame` counts packet blocks only; TShark 4.0 also numbers pcapng Custom Blocks as frames,
+ *   so its frame numbers run ahead of ours after a Custom Block.
+ * - pcapng interface ids are section-local (as tshark's frame.interface_id); `interfaces`
+ *   lists every section's IDBs in file order.
+ * - A Simple Packet Block has no timestamp; its record says 0 s (tshark prints none).
+ * - gzip input must be decompressed by the caller (readCapture() does).
  */
 export class CaptureParser implements RecordSink {
   readonly record: CaptureRecord = {

@@ -268,7 +268,9 @@ export class PcapngDecoder implements RecordDecoder {
           if (length !== 1) {
             return new CaptureError(`if_fcslen option has length ${length}, not 1`, base + at - 2, 'format');
           }
-          iface.fcsLength = bytes[at]!;
+          // if_fcslen counts bits (pcapng draft §4.2; Wireshark converts it to bytes the same way).
+          iface.fcsLength = bytes[at]! >>> 3;
+          if ((bytes[at]! & 7) !== 0) this.sink.warn(base + at, `if_fcslen ${bytes[at]} is not a whole number of bytes`);
           break;
         default:
           break;

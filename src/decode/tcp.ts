@@ -92,11 +92,15 @@ export function decodeTcp(
   h.options = NO_OPTIONS;
   h.payloadLength = 0;
   h.payloadCaptured = 0;
-  h.payloadOffset = o + Math.max(hlen, TCP_MIN_HEADER_LENGTH);
+  h.payloadOffset = o + hlen;
 
   if (hlen < TCP_MIN_HEADER_LENGTH) {
-    // Wireshark packet-tcp.c stops here too ("bogus TCP header length").
+    // Wireshark packet-tcp.c stops at a "bogus TCP header length" after the ports and seq,
+    // yet still counts tcp.len from the bogus offset and files the segment in its stream.
+    // We keep the fixed fields the bytes hold; the error tells the flow engine to distrust it.
     err[0] = decodeError('invalid', LAYER, `data offset says ${hlen} bytes, less than the 20-byte minimum`, o + TcpField.DATA_OFFSET_FLAGS);
+    h.payloadLength = Math.max(0, claimed - hlen);
+    h.payloadCaptured = Math.max(0, Math.min(h.payloadLength, end - h.payloadOffset));
     return h;
   }
   // The header ends where the data offset says, unless the IP length ends it first (a

@@ -42,7 +42,7 @@ export class Flow {
   readonly wireshark: WiresharkAnalysis;
   readonly zeek: ZeekConn;
 
-  constructor(stream: number, key: string, first: DecodedPacket) {
+  constructor(stream: number, key: string, first: DecodedPacket, portsReused = false) {
     const tcp = first.tcp!;
     this.stream = stream;
     this.key = key;
@@ -59,7 +59,7 @@ export class Flow {
     this.tsPrecision = first.tsPrecision;
     const seg: FlowSegment = { pkt: first, tcp, side: 0 };
     this.lifecycle = new Lifecycle(seg);
-    this.wireshark = new WiresharkAnalysis();
+    this.wireshark = new WiresharkAnalysis({ portsReused });
     this.zeek = new ZeekConn({ ignoreChecksums: true });
   }
 

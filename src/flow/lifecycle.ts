@@ -133,6 +133,8 @@ class Endpoint {
   passive = false;
   sentBareSyn = false;
   sentSynAck = false;
+  /** Sent a SYN-ACK at some point (sentSynAck is cleared when a listener starts over). */
+  everSentSynAck = false;
   hasIsn = false;
   /** An ISN was seen at some point (hasIsn is cleared when a listener starts over). */
   isnSeen = false;
@@ -469,6 +471,7 @@ export class Lifecycle {
       return true;
     }
     s.sentSynAck = true;
+    s.everSentSynAck = true;
     s.synAckFlags = tcp.flags;
     if (r.sentBareSyn && r.state === 'SYN_SENT') {
       this.rttSynSec = r.synSec;
@@ -539,6 +542,9 @@ export class Lifecycle {
         this.anomaly('handshake_ack_mismatch', frame, `ACK acknowledges ${ackNo}, expected ISN+1 = ${seqAdd(r.isn, 1)}`);
       }
     }
+    // §3.10.7.4 fifth check: in SYN-RECEIVED a segment whose ACK did not complete the handshake
+    // is dropped, FIN and all.
+    if (r.state === 'SYN_RCVD') return;
 
     const acksFin = r.finSent && seqGE(ackNo, seqAdd(r.finSeq, 1));
     if (fin && acksFin && r.state === 'FIN_WAIT_1') {
@@ -609,7 +615,9 @@ export class Lifecycle {
   private onReset(s: Endpoint, r: Endpoint, seg: FlowSegment, frame: number): void {
     const tcp = seg.tcp;
     s.rstSegments++;
-    const closedBefore = isClosedish(s.state) && isClosedish(r.state);
+    // Both FINs already sent: the connection was closing by FIN and a RST only cut it short
+    // (Zeek still calls this SF); the teardown kind stays the FIN pattern.
+    const closedBefore = (s.finSent && r.finSent) || (isClosedish(s.state) && isClosedish(r.state));
     let ended = false;
 
     // Sender.
@@ -650,7 +658,6 @@ export class Lifecycle {
 
     if (ended) {
       this.resetEnded = true;
-      // A RST after both ends closed with FINs does not change how the connection ended.
       if (!closedBefore) this.resetBeforeClose = true;
     }
   }
@@ -699,7 +706,7 @@ export class Lifecycle {
           ? 'complete'
           : this.refused
             ? 'refused'
-            : s.sentSynAck
+            : s.everSentSynAck
               ? 'syn-synack'
               : 'syn-only';
 

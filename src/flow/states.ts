@@ -67,7 +67,8 @@ export const TRANSITIONS: Table = {
   },
   SYN_RCVD: {
     rcv_ack_of_syn: { to: 'ESTABLISHED', rfc: '§3.10.7.4 SYN-RECEIVED, fifth: SND.UNA < SEG.ACK =< SND.NXT, enter ESTABLISHED' },
-    rcv_fin: { to: 'CLOSE_WAIT', rfc: '§3.10.7.4 eighth: FIN in SYN-RECEIVED, enter CLOSE-WAIT' },
+    // §3.10.7.4 eighth lists FIN in SYN-RECEIVED → CLOSE-WAIT, but a segment reaches that step
+    // only after its ACK passed the fifth check, which already moved SYN-RECEIVED to ESTABLISHED.
     rcv_rst: RESET,
     rcv_rst_passive: { to: 'LISTEN', rfc: '§3.10.7.4 SYN-RECEIVED, second: RST and the connection came from a passive OPEN, return to LISTEN' },
     snd_fin: { to: 'FIN_WAIT_1', rfc: '§3.10.4 CLOSE call in SYN-RECEIVED: send FIN, enter FIN-WAIT-1' },

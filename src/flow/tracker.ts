@@ -76,17 +76,19 @@ export class FlowTracker {
     const key = flowKey(pkt, tcp.srcPort, tcp.dstPort);
     let flow = this.table.get(key);
     let side: Side = 0;
+    let portsReused = false;
     if (flow !== undefined) {
       side = flow.sideOf(pkt, tcp.srcPort);
       if (this.startsNewStream(flow, side, tcp.flags, tcp.seq)) {
         this.emit(flow, 'port-reused');
+        portsReused = true;
         flow = undefined;
         side = 0;
       }
     }
     if (flow === undefined) {
       if (this.table.size >= this.maxFlows) this.evictOldest();
-      flow = new Flow(this.nextStream++, key, pkt);
+      flow = new Flow(this.nextStream++, key, pkt, portsReused);
       this.table.set(key, flow);
     }
     const seg = this.seg;

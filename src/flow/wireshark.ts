@@ -14,6 +14,11 @@
 //   header) are analysed here like any other; tshark skips the analysis for them.
 // - The analysis options are tshark's defaults (relative sequence numbers, "analyze TCP
 //   sequence numbers" on, unknown window scaling left unknown).
+// - Version: the rules are those of the packet-tcp.c generation around 4.0, corrected where
+//   TShark 4.0.17's own output disagrees (ACKed-unseen-segment boundary, no flag on a repeated
+//   SYN). Rules that no golden capture exercises follow that source unverified: spurious
+//   retransmission tested before fast retransmission and out-of-order, the unscaled first
+//   window in the window-full test (issue 14690), and the MPTCP duplicate-ACK exemption.
 
 import { TcpFlag } from '../decode/types.js';
 import { seqAdd, seqGE, seqGT, seqRelative } from './seq.js';
@@ -251,9 +256,9 @@ export class WiresharkAnalysis {
     const ack = (th & TcpFlag.ACK) !== 0;
     let a = 0; // internal TCP_A_* flags of this segment
 
-    // dissect_tcp, before the analysis: a repeated bare SYN with the known base restores
-    // nextseq (RFC 9293 §3.4 RSTs may have moved it; Wireshark issue 17616) and is flagged;
-    // a SYN-ACK with a new sequence number replaces the base (issue 16944).
+    // dissect_tcp, before the analysis: the SYN reopening a reused 4-tuple is flagged, and a
+    // SYN-ACK with a new sequence number replaces its sender's base (Wireshark issue 16944).
+    // A retransmitted SYN (same seq) is not flagged by 4.0 (fixtures/kernel/syn-retransmission).
     if (this.pendingReuse) {
       a |= A_REUSED_PORTS;
       this.pendingReuse = false;

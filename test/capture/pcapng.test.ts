@@ -154,6 +154,13 @@ describe('hand-built pcapng blocks', () => {
     expect(records[0]).toMatchObject({ tsSec: 1234 - 100, tsNsec: 567000000, tsPrecision: 3 });
   });
 
+  it('if_fcslen is in bits: 32 means a 4-byte FCS on every packet of the interface', () => {
+    const w = new PcapngWriter(false);
+    w.shb().idb(1, 0, [w.option(13, Uint8Array.of(32))]).epb(0, 0n, new Uint8Array(64), 64);
+    const { records } = parseBytes(w.bytes());
+    expect(records[0]!.fcsLength).toBe(4);
+  });
+
   it('an option running past the end of an EPB costs the options, not the packet', () => {
     const w = new PcapngWriter(true);
     w.shb().idb(1, 0);

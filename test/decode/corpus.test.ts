@@ -3,26 +3,13 @@
 // tcp.len, window, MSS, window-scale shift, SACK-permitted, timestamps). Frames without a
 // tshark row must not decode as TCP. Differences are allowed only when listed below with why.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatAddress } from '../../src/decode/address.js';
 import { decodePacket, newDecodedPacket } from '../../src/decode/packet.js';
+import { corpusDir as CORPUS, corpusFile, corpusFiles, hasCorpus } from '../helpers/corpus.js';
 import { readRecords } from './mini-reader.js';
-
-/** The shared corpus sits beside the repository: <repo>/../shared/corpus. */
-const CORPUS = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
-
-function captures(dir: string): string[] {
-  const found: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) found.push(...captures(p));
-    else if (/\.pcap(ng)?$/.test(name)) found.push(p);
-  }
-  return found;
-}
 
 const FIELDS = [
   'ip.src', 'ipv6.src', 'tcp.srcport', 'ip.dst', 'ipv6.dst', 'tcp.dstport', 'tcp.flags',
@@ -65,8 +52,8 @@ interface Outcome {
   mismatches: string[];
 }
 
-function check(capture: string): Outcome {
-  const rel = relative(CORPUS, capture);
+function check(rel: string): Outcome {
+  const capture = corpusFile(rel);
   const tsv = capture.replace(/\.pcap(ng)?$/, '.tshark.tsv');
   const golden = goldenRows(tsv);
   const pkt = newDecodedPacket();
@@ -122,15 +109,15 @@ function check(capture: string): Outcome {
   return result;
 }
 
-describe.runIf(existsSync(CORPUS))('corpus conformance with TShark 4.0.17 (shared/corpus)', () => {
-  const all = existsSync(CORPUS) ? captures(CORPUS) : [];
+describe.runIf(hasCorpus)('corpus conformance with TShark 4.0.17 (shared/corpus)', () => {
+  const all = corpusFiles(/\.pcap(ng)?$/);
   const outcomes = new Map(all.map((c) => [c, check(c)]));
 
   it('finds the corpus captures', () => {
     expect(all.length).toBeGreaterThanOrEqual(70);
   });
 
-  it.each(all.map((c) => [relative(CORPUS, c), c]))('%s matches tshark', (_rel, capture) => {
+  it.each(all)('%s matches tshark', (capture) => {
     const outcome = outcomes.get(capture)!;
     const unexplained = outcome.mismatches.filter((m) => KNOWN[m.slice(0, m.indexOf(':'))] === undefined);
     expect(unexplained).toEqual([]);
@@ -152,7 +139,7 @@ describe.runIf(existsSync(CORPUS))('corpus conformance with TShark 4.0.17 (share
 
 describe('corpus location', () => {
   it('finds the shared corpus, or says it is absent', () => {
-    if (!existsSync(CORPUS)) {
+    if (!hasCorpus) {
       console.log(`corpus not found at ${CORPUS}; the corpus-wide checks were not run`);
       return;
     }

@@ -4,16 +4,15 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatAddress, formatIpv4, formatIpv6 } from '../../src/decode/address.js';
 import { formatDecodeError } from '../../src/decode/errors.js';
 import { decodePacket, newDecodedPacket } from '../../src/decode/packet.js';
 import { tcpdumpFlags } from '../../src/decode/flags.js';
+import { corpusFile } from '../helpers/corpus.js';
 import { readRecords } from './mini-reader.js';
 
-const CORPUS = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
-const TCPDUMP = join(CORPUS, 'tcpdump');
+const TCPDUMP = corpusFile('tcpdump');
 
 /** Packet number → the first "Flags [...]" text of that packet in a tcpdump -# output. */
 function tcpdumpFlagText(out: string): Map<number, string> {
