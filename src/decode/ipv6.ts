@@ -62,6 +62,12 @@ function findJumbo(d: Uint8Array, p: number, stop: number): number {
   return 0;
 }
 
+function noJumbo(o: number, out: DecodedPacket): false {
+  out.error = decodeError('invalid', LAYER, 'payload length is 0 and no Jumbo Payload option follows', o + Ipv6Field.PAYLOAD_LENGTH);
+  out.notTcp = 'invalid IPv6 header';
+  return false;
+}
+
 /**
  * Decodes the IPv6 header at `o` and walks the extension headers to the transport header.
  * Arguments and result as for decodeIpv4.
@@ -101,8 +107,10 @@ export function decodeIpv6(
   let nh = d[o + Ipv6Field.NEXT_HEADER]!;
   let p = o + IPV6_HEADER_LENGTH;
   // Payload length 0 means a jumbogram (RFC 2675) when a Hop-by-Hop Jumbo option follows;
-  // until it is found the datagram is taken to run to the end of the frame, as for IPv4 TSO.
-  let claimedEnd = payloadLength === 0 ? Math.max(p, reportedEnd) : p + payloadLength;
+  // until it is found the datagram is taken to run to the end of the frame. Without one it
+  // is malformed: unlike IPv4 TSO, Wireshark packet-ipv6.c then decodes no payload at all.
+  const jumboExpected = payloadLength === 0;
+  let claimedEnd = jumboExpected ? Math.max(p, reportedEnd) : p + payloadLength;
   if (claimedEnd > reportedEnd) {
     out.error = decodeError('invalid', LAYER, `payload length says ${payloadLength} bytes, the frame holds ${Math.max(0, reportedEnd - p)}`, o + Ipv6Field.PAYLOAD_LENGTH);
     claimedEnd = reportedEnd;
@@ -126,6 +134,8 @@ export function decodeIpv6(
         len = IPV6_FRAGMENT_HEADER_LENGTH;
         break;
       default:
+        // (An empty packet, payload length 0 with No Next Header, is well-formed.)
+        if (jumboExpected && p === o + IPV6_HEADER_LENGTH && nh !== IpProtocol.NO_NEXT) return noJumbo(o, out);
         pl.protocol = nh;
         pl.offset = p;
         pl.capturedEnd = Math.min(end, claimedEnd);
@@ -143,10 +153,11 @@ export function decodeIpv6(
       out.notTcp = 'invalid IPv6 extension header';
       return false;
     }
-    if (nh === IpProtocol.HOPOPT && payloadLength === 0) {
-      const jumbo = findJumbo(d, p + 2, p + len);
+    if (jumboExpected && p === o + IPV6_HEADER_LENGTH) {
+      const jumbo = nh === IpProtocol.HOPOPT ? findJumbo(d, p + 2, p + len) : 0;
+      if (jumbo === 0) return noJumbo(o, out);
       // RFC 2675 §2: the jumbo length counts everything after the fixed header.
-      if (jumbo !== 0) claimedEnd = o + IPV6_HEADER_LENGTH + jumbo;
+      claimedEnd = o + IPV6_HEADER_LENGTH + jumbo;
     }
     if (nh === IpProtocol.FRAGMENT) {
       const offsetFlags = u16(d, p + Ipv6ExtField.FRAGMENT_OFFSET_FLAGS);

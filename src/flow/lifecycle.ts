@@ -233,6 +233,7 @@ export class Lifecycle {
   private simultaneousClose = false;
   private threeWayClose = false;
   private firstFinSide = -1;
+  private firstRstSide = -1;
   private bytesAfterFin = 0;
   private resetEnded = false;
   private resetBeforeClose = false;
@@ -626,6 +627,7 @@ export class Lifecycle {
       // <SEQ=SEG.ACK><CTL=RST>; the sender stays in SYN-SENT and the connection goes on.
     } else {
       s.sentReset = true;
+      if (this.firstRstSide < 0) this.firstRstSide = s === this.ep[0] ? 0 : 1;
       if (s.state === 'SYN_RCVD' && s.passive && !s.sentSynAck) {
         // Refusal: the host had no listener (§3.10.7.1), so it never left CLOSED.
         this.retract(s);
@@ -724,11 +726,15 @@ export class Lifecycle {
           ? 'half-closed'
           : 'none';
 
-    const initiator: Who = !anyFin
-      ? null
-      : this.simultaneousClose && bothFin
+    // Who began the teardown: the first FIN's sender ('both' when the FINs crossed), else the
+    // first RST's sender (a refusal or an abort is begun by whoever resets).
+    const initiator: Who = anyFin
+      ? this.simultaneousClose && bothFin
         ? 'both'
-        : this.roleOf(this.firstFinSide);
+        : this.roleOf(this.firstFinSide)
+      : this.firstRstSide >= 0
+        ? this.roleOf(this.firstRstSide)
+        : null;
 
     const anomalies = this.anomalies.slice();
     return {

@@ -197,7 +197,6 @@ function checkFlow(e: ExpectedFlow, segs: Segment[]): string[] {
       if (finB.ackRaw !== want) fail('the second FIN does not acknowledge the first');
       const bBeforeFin = from(b).filter((s) => s.frame > finA.frame && s.frame < finB.frame);
       const ackedEarly = bBeforeFin.some((s) => s.ackRaw === want);
-      const dataAfterFin = bBeforeFin.some((s) => s.len > 0 && s.ackRaw === want);
       if (e.teardown === 'three-way' && (ackedEarly || finB.len > 0)) fail('three-way: the other side acknowledged the FIN before its own FIN');
       // Data from the passive side between the two FINs is a half-close inside a four-way close.
       if (e.teardown === 'four-way' && !ackedEarly) fail('four-way: no lone ACK of the first FIN');

@@ -63,5 +63,12 @@ export const EDGE_FRAMES: EdgeFrame[] = [
   { note: 'NULL, AF_INET6 = 28 (FreeBSD), little-endian', linkType: 0, bytes: [...le32(28), ...ipv6({ payloadLength: 20 }), ...tcp({ flags: 0x014 })] },
   { note: 'LOOP, AF_INET6 = 24 (OpenBSD)', linkType: 108, bytes: [...be32(24), ...ipv6({ payloadLength: 20 }), ...tcp({ flags: 0x011 })] },
   { note: 'LINKTYPE_IPV4 (228)', linkType: 228, bytes: v4(syn) },
+  { note: 'IPv6 payload length 0 with no Jumbo option', linkType: 1, bytes: [...ethernet(0x86dd), ...ipv6({ payloadLength: 0 }), ...tcp({ flags: 0x018 }), 1, 2, 3, 4] },
+  {
+    note: 'IPv6 jumbogram: payload length 0, Hop-by-Hop Jumbo Payload (RFC 2675), frame cut by snaplen',
+    linkType: 1,
+    bytes: [...ethernet(0x86dd), ...ipv6({ payloadLength: 0, nextHeader: 0 }), 6, 0, 0xc2, 4, ...be32(70008), ...tcp({ flags: 0x010 }), 9, 9],
+    originalLength: 14 + 40 + 70008,
+  },
   { note: 'LINKTYPE_IPV6 (229)', linkType: 229, bytes: [...ipv6({ payloadLength: 20, hopLimit: 1 }), ...tcp({ flags: 0x0c2 })] },
 ];

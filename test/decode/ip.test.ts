@@ -156,6 +156,16 @@ describe('IPv6', () => {
     expect(p.tcp?.payloadCaptured).toBe(4);
   });
 
+  it('rejects payload length 0 without a Jumbo option, as tshark does (edge frame 41)', () => {
+    const want = { kind: 'invalid', layer: 'IPv6 header', detail: 'payload length is 0 and no Jumbo Payload option follows', offset: 4 };
+    const plain = raw([...ipv6({ payloadLength: 0 }), ...seg, ...data]);
+    expect(plain.error).toEqual(want);
+    expect(plain.tcp).toBeNull();
+    expect(plain.notTcp).toBe('invalid IPv6 header');
+    // A Hop-by-Hop header holding only PadN is no jumbogram either.
+    expect(raw([...ipv6({ payloadLength: 0, nextHeader: 0 }), 6, 0, 1, 4, 0, 0, 0, 0, ...seg]).error).toEqual(want);
+  });
+
   it('stops a chain that runs past the payload length or the capture', () => {
     const past = raw([...ipv6({ payloadLength: 16, nextHeader: 43 }), ...routing(6), ...seg]);
     expect(past.error).toEqual({

@@ -49,6 +49,8 @@ describe('TCP header', () => {
     const p = raw(tcp({ dataOffsetBytes: 16 }));
     expect(p.error).toEqual({ kind: 'invalid', layer: 'TCP header', detail: 'data offset says 16 bytes, less than the 20-byte minimum', offset: 32 });
     expect(p.tcp?.srcPort).toBe(49152);
+    // tshark's tcp.len still counts from the bogus offset: 20 IP payload bytes − 16 (edge frame 14).
+    expect(p.tcp?.payloadLength).toBe(4);
   });
 
   it('reports a data offset beyond the IP length', () => {

@@ -151,7 +151,7 @@ describe('SYN_SENT', () => {
     expect(steps(r.transitions.client)).toEqual(['1 CLOSED→SYN_SENT (sent SYN)', '2 SYN_SENT→CLOSED (received RST)']);
     expect(r.transitions.server).toEqual([]);
     expect(r.final_state).toEqual({ client: 'CLOSED', server: 'CLOSED' });
-    expect(r.teardown).toEqual({ kind: 'reset', initiator: null, reset_by: 'server', bytes_after_fin: 0, time_wait: null });
+    expect(r.teardown).toEqual({ kind: 'reset', initiator: 'server', reset_by: 'server', bytes_after_fin: 0, time_wait: null });
     expect(lc.finished).toBe(true);
   });
 
@@ -251,7 +251,7 @@ describe('SYN_RCVD', () => {
       '3 ESTABLISHED→CLOSED (sent RST)',
     ]);
     expect(r.handshake.status).toBe('syn-synack');
-    expect(r.teardown).toEqual({ kind: 'reset', initiator: null, reset_by: 'client', bytes_after_fin: 0, time_wait: null });
+    expect(r.teardown).toEqual({ kind: 'reset', initiator: 'client', reset_by: 'client', bytes_after_fin: 0, time_wait: null });
     expect(lc.finished).toBe(true);
   });
 
@@ -388,7 +388,7 @@ describe('ESTABLISHED and the closing states (§3.6)', () => {
     const lc = run(conv);
     const r = lc.report();
     expect(r.final_state).toEqual({ client: 'CLOSED', server: 'CLOSED' });
-    expect(r.teardown).toEqual({ kind: 'reset', initiator: null, reset_by: 'server', bytes_after_fin: 0, time_wait: null });
+    expect(r.teardown).toEqual({ kind: 'reset', initiator: 'server', reset_by: 'server', bytes_after_fin: 0, time_wait: null });
     expect(r.anomalies).toEqual([]);
     expect(lc.finished).toBe(true);
   });

@@ -1,0 +1,63 @@
+// Running the pipeline over the inputs named on the command line, and the one place that turns
+// what happened to them into messages on stderr and an exit status.
+
+import { analyzeInput, type InputReport, type PipelineHandlers, type PipelineOptions } from '../pipeline.js';
+import { ExitCode } from './exit.js';
+import type { Io } from './io.js';
+
+export function inputName(input: string): string {
+  return input === '-' ? '<stdin>' : input;
+}
+
+/** "3 ARP, 2 UDP" in a stable order (most frequent first, then by name). */
+function skippedText(skipped: Map<string, number>): string {
+  return [...skipped.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([reason, n]) => `${n} ${reason}`)
+    .join(', ');
+}
+
+/** The footer line: what was read from one input and what was left aside. */
+export function footer(name: string, r: InputReport): string {
+  let s = `synack: ${name}: ${r.frames} frame${r.frames === 1 ? '' : 's'}, ${r.tcpSegments} TCP segment${r.tcpSegments === 1 ? '' : 's'}, ${r.flows} flow${r.flows === 1 ? '' : 's'}`;
+  if (r.skipped.size > 0) s += `; skipped ${skippedText(r.skipped)}`;
+  if (r.malformed > 0) s += `; ${r.malformed} malformed`;
+  return s + '\n';
+}
+
+/**
+ * Analyses each input in turn. Capture-level damage is reported with the file name, byte offset
+ * and how much was read; it makes the exit status 3 but never hides what was decoded.
+ */
+export async function runInputs(
+  inputs: string[],
+  io: Io,
+  handlers: (input: string, index: number) => PipelineHandlers,
+  opts: PipelineOptions & { footer: boolean },
+): Promise<{ exit: number; reports: InputReport[] }> {
+  let exit: number = ExitCode.OK;
+  const reports: InputReport[] = [];
+  const stdinUses = inputs.filter((i) => i === '-').length;
+  if (stdinUses > 1) {
+    io.stderr('synack: standard input (-) can be read only once\n');
+    return { exit: ExitCode.USAGE, reports };
+  }
+  for (const [index, input] of inputs.entries()) {
+    const name = inputName(input);
+    const report = await analyzeInput(input === '-' ? io.stdin : input, handlers(input, index), opts);
+    reports.push(report);
+    const err = report.capture.error;
+    if (err !== null) {
+      exit = ExitCode.INPUT;
+      if (err.kind === 'io') {
+        io.stderr(`synack: ${name}: ${err.reason}\n`);
+      } else {
+        const read = report.frames > 0 ? `; ${report.frames} frame${report.frames === 1 ? '' : 's'} read before it are reported` : '';
+        io.stderr(`synack: ${name}: ${err.reason} (byte offset ${err.offset})${read}\n`);
+      }
+    }
+    if (opts.footer && (err === null || err.kind !== 'io')) io.stderr(footer(name, report));
+    for (const example of report.malformedExamples) io.stderr(`synack: ${name}: malformed: ${example}\n`);
+  }
+  return { exit, reports };
+}

@@ -1,0 +1,70 @@
+// `synack packets`: one record per TCP segment, as text (tcpdump-like) or JSON/NDJSON.
+
+import type { DecodedPacket } from '../decode/types.js';
+import type { SegmentInfo } from '../flow/tracker.js';
+import { analysisNames } from '../flow/wireshark.js';
+import { packetRecord, type PacketRecord, type PacketTransition, type SegmentResults } from '../render/packet-record.js';
+import { packetLine, type TextContext } from '../render/packets-text.js';
+import { colorLevel, makeChalk } from './color.js';
+import type { Io } from './io.js';
+import { runInputs } from './inputs.js';
+import type { PacketsCliOptions } from './main.js';
+
+const NOT_TRACKED: SegmentResults = {
+  stream: -1,
+  relSeq: 0,
+  relAck: 0,
+  winScaled: null,
+  analysis: [],
+  transitions: [],
+};
+
+/** The flow engine's view of the segment just tracked. */
+export function segmentResults(pkt: DecodedPacket, info: SegmentInfo | null): SegmentResults {
+  if (info === null) return { ...NOT_TRACKED, relSeq: pkt.tcp!.seq, relAck: pkt.tcp!.ack };
+  const flow = info.flow;
+  const ws = flow.wireshark;
+  const transitions: PacketTransition[] = flow.lifecycle.lastTransitions.map((t) => ({
+    endpoint: t.endpoint,
+    from: t.from,
+    to: t.to,
+  }));
+  return {
+    stream: flow.stream,
+    relSeq: ws.relSeq,
+    relAck: ws.relAck,
+    winScaled: ws.winScaled,
+    analysis: analysisNames(ws.flags),
+    transitions,
+  };
+}
+
+export async function packetsCommand(captures: string[], opts: PacketsCliOptions, io: Io): Promise<number> {
+  const format = opts.format;
+  const chalk = makeChalk(format === 'text' ? colorLevel(opts.color, io.env, io.stdoutIsTTY) : 0);
+  let first = true;
+  let ctx: TextContext | null = null;
+  if (format === 'json') io.stdout('[');
+
+  const emit = (pkt: DecodedPacket, info: SegmentInfo | null): void => {
+    const rec: PacketRecord = packetRecord(pkt, segmentResults(pkt, info));
+    if (format === 'text') {
+      ctx ??= { chalk, t0Sec: pkt.tsSec, t0Nsec: pkt.tsNsec };
+      io.stdout(packetLine(pkt, rec, ctx));
+    } else if (format === 'ndjson') {
+      io.stdout(JSON.stringify(rec) + '\n');
+    } else {
+      io.stdout((first ? '\n' : ',\n') + JSON.stringify(rec));
+    }
+    first = false;
+  };
+
+  const { exit } = await runInputs(
+    captures,
+    io,
+    () => ({ onSegment: emit }),
+    { footer: format === 'text' },
+  );
+  if (format === 'json') io.stdout(first ? ']\n' : '\n]\n');
+  return exit;
+}
