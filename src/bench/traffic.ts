@@ -270,7 +270,6 @@ export class TrafficModel {
     let t = this.last;
     let unacked = 0;
     while (bytes > 0 && this.room()) {
-      const roundStart = t;
       let firstAck = -1;
       for (let i = 0; i < cwnd && bytes > 0 && this.room(); i++) {
         const len = Math.min(bytes, SEGMENT_PAYLOAD);
@@ -281,7 +280,7 @@ export class TrafficModel {
         if (++unacked === 2 || bytes === 0) {
           unacked = 0;
           if (!this.room()) break;
-          const at = sentAt + this.reactDelay(receiver);
+          const at = sentAt + this.react(receiver);
           this.add(at, receiver, ACK, OPTS_TS, 0, false);
           if (firstAck < 0) firstAck = at;
         }
@@ -291,7 +290,6 @@ export class TrafficModel {
         t = Math.max(t, firstAck + (sender === SERVER ? this.rtt : this.rng.int(10, 40)));
       }
       cwnd = Math.min(cwnd * 2, CWND_MAX);
-      void roundStart;
     }
     for (const s of this.steps) if (s.time > this.last) this.last = s.time;
   }
@@ -317,10 +315,6 @@ export class TrafficModel {
 
   /** Tap-time delay before `who` answers the segment just seen: a server is one RTT away. */
   private react(who: number): number {
-    return this.reactDelay(who);
-  }
-
-  private reactDelay(who: number): number {
     return who === SERVER ? this.rtt + this.rng.int(20, 100) : this.rng.int(20, 80);
   }
 
@@ -334,11 +328,10 @@ export class TrafficModel {
    */
   private add(time: number, dir: number, flags: number, options: number, payload: number, advance = true): void {
     const other = 1 - dir;
-    const synAck = (flags & (SYN | ACK)) === (SYN | ACK);
     const refused = (flags & RST) !== 0 && this.steps.length === 1;
     let relSeq = flags & SYN ? 0 : this.sent[dir]!;
-    let relAck = flags & ACK ? this.received[dir]! : 0;
-    if (flags & ACK) relAck = this.sent[other]!; // no loss: everything sent has arrived
+    // No loss and no pipelining: the sender has received all its peer has sent so far.
+    const relAck = flags & ACK ? this.sent[other]! : 0;
     if (refused) relSeq = 0; // RFC 9293 §3.10.7.1: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
     let window: number;
     if (flags & SYN) window = SYN_WINDOW[dir]!;
@@ -351,7 +344,6 @@ export class TrafficModel {
       else this.sent[dir]! += consumed;
       this.received[other]! += consumed;
     }
-    void synAck;
     if (advance && time > this.last) this.last = Math.round(time);
   }
 }

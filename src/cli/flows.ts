@@ -6,7 +6,30 @@ import { flowsTable } from '../render/flows-table.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { Io } from './io.js';
 import { runInputs } from './inputs.js';
-import type { FlowsCliOptions } from './main.js';
+import type { Command } from 'commander';
+import { formatOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
+
+export interface FlowsCliOptions extends CommonOptions {
+  format: 'text' | 'json' | 'ndjson';
+}
+
+export function registerFlows(program: Command, ctx: CommandContext): void {
+  withCommonOptions(
+    program
+      .command('flows')
+      .description('one row per TCP flow: handshake, teardown, final states of both endpoints')
+      .argument('<capture...>', 'capture files, or - for stdin')
+      .addOption(formatOption(['text', 'json', 'ndjson'], 'text')),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  synack flows capture.pcap
+  synack flows capture.pcap --format ndjson | jq -r 'select(.teardown.kind == "reset") | .stream'`,
+    )
+    .action((captures: string[], opts: FlowsCliOptions) => ctx.run(flowsCommand(captures, opts, ctx.io)));
+}
 
 export async function flowsCommand(captures: string[], opts: FlowsCliOptions, io: Io): Promise<number> {
   const format = opts.format;

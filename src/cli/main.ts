@@ -1,18 +1,15 @@
 // The command line: declares the commands with commander, runs one, and is the single place
 // where outcomes become exit statuses. Nothing below src/cli/ touches `process`.
 
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ExitCode, UsageError } from './exit.js';
 import type { Io } from './io.js';
 import { processIo } from './process-io.js';
-import { packetsCommand } from './packets.js';
-import { flowsCommand } from './flows.js';
+import type { CommandContext } from './command.js';
+import { registerPackets } from './packets.js';
+import { registerFlows } from './flows.js';
 import { VERSION } from '../version.js';
 
-/** Options every command accepts. */
-export interface CommonOptions {
-  color?: boolean;
-}
 
 const EXIT_HELP = `
 Exit status:
@@ -22,15 +19,6 @@ Exit status:
   3  input error: missing file, unknown format, damaged or truncated capture
      (what was read before the damage is still reported)`;
 
-function common(cmd: Command): Command {
-  return cmd
-    .option('--color', 'colour the output even when it is not a terminal')
-    .option('--no-color', 'never colour the output (NO_COLOR in the environment does the same)');
-}
-
-function formatOption(choices: string[], dflt: string): Option {
-  return new Option('-f, --format <format>', 'output format').choices(choices).default(dflt);
-}
 
 export async function run(argv: string[], io: Io): Promise<number> {
   let pending: Promise<number> | undefined;
@@ -50,42 +38,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     })
     .addHelpText('after', EXIT_HELP);
 
-  common(
-    program
-      .command('packets')
-      .description('one line per TCP segment: flags, relative seq/ack, window, options, stream')
-      .argument('<capture...>', 'capture files (pcap, pcapng, optionally gzip-compressed), or - for stdin')
-      .addOption(formatOption(['text', 'json', 'ndjson'], 'text')),
-  )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  synack packets capture.pcap
-  synack packets capture.pcapng --format ndjson | jq -c 'select(.flag_names | index("SYN"))'
-  tcpdump -i lo -w - 'tcp port 8080' | synack packets -`,
-    )
-    .action((captures: string[], opts: PacketsCliOptions) => {
-      pending = packetsCommand(captures, opts, io);
-    });
-
-  common(
-    program
-      .command('flows')
-      .description('one row per TCP flow: handshake, teardown, final states of both endpoints')
-      .argument('<capture...>', 'capture files, or - for stdin')
-      .addOption(formatOption(['text', 'json', 'ndjson'], 'text')),
-  )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  synack flows capture.pcap
-  synack flows capture.pcap --format ndjson | jq -r 'select(.teardown.kind == "reset") | .stream'`,
-    )
-    .action((captures: string[], opts: FlowsCliOptions) => {
-      pending = flowsCommand(captures, opts, io);
-    });
+  const ctx: CommandContext = { io, run: (p) => void (pending = p) };
+  // Each command declares itself (arguments, options, help) in its own module.
+  registerPackets(program, ctx);
+  registerFlows(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -103,13 +59,6 @@ Examples:
   }
 }
 
-export interface PacketsCliOptions extends CommonOptions {
-  format: 'text' | 'json' | 'ndjson';
-}
-
-export interface FlowsCliOptions extends CommonOptions {
-  format: 'text' | 'json' | 'ndjson';
-}
 
 /** Entry point used by bin/synack. */
 export function runMain(): void {

@@ -8,7 +8,31 @@ import { packetLine, type TextContext } from '../render/packets-text.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { Io } from './io.js';
 import { runInputs } from './inputs.js';
-import type { PacketsCliOptions } from './main.js';
+import type { Command } from 'commander';
+import { formatOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
+
+export interface PacketsCliOptions extends CommonOptions {
+  format: 'text' | 'json' | 'ndjson';
+}
+
+export function registerPackets(program: Command, ctx: CommandContext): void {
+  withCommonOptions(
+    program
+      .command('packets')
+      .description('one line per TCP segment: flags, relative seq/ack, window, options, stream')
+      .argument('<capture...>', 'capture files (pcap, pcapng, optionally gzip-compressed), or - for stdin')
+      .addOption(formatOption(['text', 'json', 'ndjson'], 'text')),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  synack packets capture.pcap
+  synack packets capture.pcapng --format ndjson | jq -c 'select(.flag_names | index("SYN"))'
+  tcpdump -i lo -w - 'tcp port 8080' | synack packets -`,
+    )
+    .action((captures: string[], opts: PacketsCliOptions) => ctx.run(packetsCommand(captures, opts, ctx.io)));
+}
 
 const NOT_TRACKED: SegmentResults = {
   stream: -1,
