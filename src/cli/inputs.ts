@@ -56,7 +56,7 @@ export async function runInputs(
         io.stderr(`synack: ${name}: ${err.reason} (byte offset ${err.offset})${read}\n`);
       }
     }
-    if (opts.footer && (err === null || err.kind !== 'io')) io.stderr(footer(name, report));
+    if (opts.footer && (err === null || report.frames > 0)) io.stderr(footer(name, report));
     for (const example of report.malformedExamples) io.stderr(`synack: ${name}: malformed: ${example}\n`);
   }
   return { exit, reports };
