@@ -1,0 +1,203 @@
+// `synack summary` (the default command: `synack capture.pcap`): each flow explained in stream
+// order, then a totals block counting flows per verdict. Also the machinery `ladder` shares:
+// the filter options, the per-flow segment log kept while reading, and stream-ordered output.
+
+import { Option, type Command } from 'commander';
+import type { Flow } from '../flow/flow.js';
+import { SegmentLogBook, type SegmentLogOptions } from '../flow/segment-log.js';
+import type { TcpState } from '../flow/types.js';
+import { Explainer } from '../render/explain.js';
+import { ASCII, UNICODE, flowView, type FlowView, type Style } from '../render/human.js';
+import { summaryText, totalsText } from '../render/summary.js';
+import { VERDICT_NAMES, parseVerdict, type Verdict } from '../render/verdict.js';
+import { colorLevel, makeChalk } from './color.js';
+import { withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
+import { UsageError } from './exit.js';
+import { runInputs } from './inputs.js';
+import type { Io } from './io.js';
+
+/** Options that choose flows and how they are drawn, shared by summary and ladder. */
+export interface HumanCliOptions extends CommonOptions {
+  stream?: string;
+  flow?: string;
+  host?: string;
+  port?: string;
+  state?: string;
+  verdict?: string;
+  explain?: boolean;
+  ascii?: boolean;
+  width?: string;
+}
+
+const STATES: readonly TcpState[] = [
+  'CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RCVD', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT',
+];
+
+/** The options every human-output command takes. */
+export function withHumanOptions(cmd: Command): Command {
+  return withCommonOptions(cmd)
+    .option('-s, --stream <n>', 'only these streams (tshark tcp.stream), comma-separated')
+    .addOption(new Option('--flow <n>', 'same as --stream').hideHelp())
+    .option('--host <address>', 'only flows with this IP address at either end')
+    .option('--port <port>', 'only flows with this port at either end')
+    .option('--state <state>', 'only flows where either end finished in this state (e.g. TIME_WAIT)')
+    .option('--verdict <verdict>', `only flows with this verdict (${VERDICT_NAMES.join(', ')})`)
+    .option('--explain', 'add short notes on how TCP works, once per behaviour')
+    .option('--ascii', 'plain ASCII instead of Unicode arrows and box drawing')
+    .option('--width <columns>', 'fit this many columns (default: the terminal width, else 80)');
+}
+
+export interface FlowFilter {
+  streams: Set<number> | null;
+  host: string | null;
+  port: number | null;
+  state: TcpState | null;
+  verdict: Verdict | null;
+}
+
+/** Checks the filter options; a bad value is a usage error (exit 2). */
+export function parseFilter(o: HumanCliOptions): FlowFilter {
+  const streamText = o.stream ?? o.flow;
+  let streams: Set<number> | null = null;
+  if (streamText !== undefined) {
+    streams = new Set();
+    for (const part of streamText.split(',')) {
+      if (!/^\d+$/.test(part.trim())) throw new UsageError(`--stream: "${part}" is not a stream number`);
+      streams.add(Number(part.trim()));
+    }
+  }
+  let port: number | null = null;
+  if (o.port !== undefined) {
+    if (!/^\d+$/.test(o.port) || Number(o.port) > 65535) throw new UsageError(`--port: "${o.port}" is not a port number`);
+    port = Number(o.port);
+  }
+  let state: TcpState | null = null;
+  if (o.state !== undefined) {
+    const t = o.state.trim().toUpperCase().replace(/-/g, '_');
+    state = STATES.find((s) => s === t || s.replace(/_/g, '') === t) ?? null;
+    if (state === null) throw new UsageError(`--state: "${o.state}" is not a TCP state (${STATES.join(', ')})`);
+  }
+  let verdict: Verdict | null = null;
+  if (o.verdict !== undefined) {
+    verdict = parseVerdict(o.verdict);
+    if (verdict === null) throw new UsageError(`--verdict: "${o.verdict}" is not a verdict (${VERDICT_NAMES.join(', ')})`);
+  }
+  const host = o.host === undefined ? null : o.host.replace(/^\[|\]$/g, '').toLowerCase();
+  return { streams, host, port, state, verdict };
+}
+
+/** True when the flow passes every filter given (stream, host and port need no analysis). */
+function quickMatch(f: FlowFilter, flow: Flow): boolean {
+  if (f.streams !== null && !f.streams.has(flow.stream)) return false;
+  const [a, b] = flow.endpoints;
+  if (f.host !== null && a.ip !== f.host && b.ip !== f.host) return false;
+  if (f.port !== null && a.port !== f.port && b.port !== f.port) return false;
+  return true;
+}
+
+function viewMatch(f: FlowFilter, v: FlowView): boolean {
+  if (f.state !== null && v.report.final_state.client !== f.state && v.report.final_state.server !== f.state) return false;
+  if (f.verdict !== null && v.verdict !== f.verdict) return false;
+  return true;
+}
+
+export function styleFor(o: HumanCliOptions, io: Io): Style {
+  let width = io.columns ?? 80;
+  if (o.width !== undefined) {
+    if (!/^\d+$/.test(o.width) || Number(o.width) < 40) throw new UsageError(`--width: "${o.width}" must be a number of columns, at least 40`);
+    width = Number(o.width);
+  }
+  return {
+    c: makeChalk(colorLevel(o.color, io.env, io.stdoutIsTTY)),
+    g: o.ascii ? ASCII : UNICODE,
+    width,
+  };
+}
+
+/**
+ * Runs the inputs, logging each flow's key segments, and calls `render` for every flow that
+ * passes the filter, in stream order per input. Flows complete in the order their connections
+ * end, so a small reorder buffer holds those that finished before a lower-numbered one; memory
+ * stays bounded by the flows open at once, as in the tracker.
+ */
+export async function runHumanFlows(
+  captures: string[],
+  o: HumanCliOptions,
+  io: Io,
+  logOptions: SegmentLogOptions,
+  render: (v: FlowView) => void,
+): Promise<number> {
+  const filter = parseFilter(o);
+  let flushPrevious = (): void => {};
+  const { exit } = await runInputs(
+    captures,
+    io,
+    () => {
+      flushPrevious();
+      const book = new SegmentLogBook(logOptions);
+      const waiting = new Map<number, Flow>();
+      let next = 0;
+      const emit = (flow: Flow): void => {
+        const log = book.take(flow);
+        if (!quickMatch(filter, flow)) return;
+        const v = flowView(flow, log);
+        if (viewMatch(filter, v)) render(v);
+      };
+      // Every stream number is handed over exactly once (the tracker numbers flows as it creates
+      // them), so nothing should be left here; if something is, it still comes out, in order.
+      flushPrevious = () => {
+        for (const s of [...waiting.keys()].sort((x, y) => x - y)) emit(waiting.get(s)!);
+        waiting.clear();
+      };
+      return {
+        onSegment: (pkt, info) => {
+          if (info !== null && quickMatch(filter, info.flow)) book.add(pkt, info.flow);
+        },
+        onFlow: (flow) => {
+          waiting.set(flow.stream, flow);
+          while (waiting.has(next)) {
+            emit(waiting.get(next)!);
+            waiting.delete(next++);
+          }
+        },
+        onWarning: (m) => io.stderr(`synack: ${m}\n`),
+      };
+    },
+    { footer: true, maxFlows: o.maxFlows },
+  );
+  flushPrevious();
+  return exit;
+}
+
+export function registerSummary(program: Command, ctx: CommandContext): void {
+  withHumanOptions(
+    program
+      .command('summary', { isDefault: true })
+      .description('(default) explain each flow: handshake and teardown step by step, both endpoint states, what was unusual')
+      .argument('<capture...>', 'capture files (pcap, pcapng, optionally gzip-compressed), or - for stdin'),
+  )
+    .addHelpText(
+      'after',
+      `
+Verdicts:
+${VERDICT_NAMES.map((v) => `  ${v}`).join('\n')}
+
+Examples:
+  synack capture.pcap
+  synack summary capture.pcap --stream 3 --explain
+  synack summary capture.pcap --verdict "reset by server" --port 443`,
+    )
+    .action((captures: string[], opts: HumanCliOptions) => ctx.run(summaryCommand(captures, opts, ctx.io)));
+}
+
+export async function summaryCommand(captures: string[], opts: HumanCliOptions, io: Io): Promise<number> {
+  const style = styleFor(opts, io);
+  const explainer = new Explainer(opts.explain === true);
+  const counts = new Map<Verdict, number>();
+  const exit = await runHumanFlows(captures, opts, io, {}, (v) => {
+    counts.set(v.verdict, (counts.get(v.verdict) ?? 0) + 1);
+    io.stdout(summaryText(v, style, explainer));
+  });
+  io.stdout(totalsText(counts, style));
+  return exit;
+}
