@@ -3,7 +3,7 @@
 // what was read, skipped and damaged, so they can report it and choose the exit status.
 
 import type { Readable } from 'node:stream';
-import { readCapture, type CaptureSummary } from './capture/index.js';
+import { parseCapture, readCapture, type CaptureSummary } from './capture/index.js';
 import type { CaptureRecord } from './capture/types.js';
 import { decodePacket, newDecodedPacket } from './decode/packet.js';
 import { formatDecodeError } from './decode/errors.js';
@@ -19,6 +19,14 @@ export interface PipelineHandlers {
   onSegment?: (pkt: DecodedPacket, info: SegmentInfo | null) => void;
   /** Every flow, once complete (see FlowTracker). */
   onFlow?: (flow: Flow, reason: FlowEndReason) => void;
+  /**
+   * A flow's connection has ended (both endpoints closed, or a reset) and settled: SETTLE_SECONDS
+   * of capture time have passed since, or SETTLE_WALL_MS of wall-clock time on a slow input (a
+   * live pipe). Called at most once per flow, before onFlow; onFlow still follows after the
+   * tracker's linger (later stray segments join the same flow meanwhile). Streaming outputs write
+   * here; a flow that never settles before onFlow is not passed here at all.
+   */
+  onFinished?: (flow: Flow) => void;
   /** Non-fatal remarks (flow table full...). */
   onWarning?: (message: string) => void;
 }
@@ -28,6 +36,17 @@ export interface PipelineOptions {
   lingerSeconds?: number;
   idleTimeoutSeconds?: number;
   maxFlows?: number;
+  /** Stops reading when aborted (Ctrl-C): what was read is analysed and reported as at end of input. */
+  signal?: AbortSignal;
+  /** Running totals, updated as records are read (for a progress line). */
+  live?: LiveCounters;
+}
+
+/** Totals while reading: bytes of the (decompressed) input reached, frames read, flows emitted. */
+export interface LiveCounters {
+  bytes: number;
+  frames: number;
+  flows: number;
 }
 
 export interface InputReport {
@@ -43,9 +62,24 @@ export interface InputReport {
   /** The first few malformed-frame sentences, for the footer. */
   malformedExamples: string[];
   flows: number;
+  /** Reading stopped because opts.signal was aborted. */
+  interrupted: boolean;
 }
 
 const MAX_EXAMPLES = 5;
+
+/**
+ * Capture seconds a finished flow waits before onFinished, so the RSTs and ACKs that trail a
+ * close are counted in it: Zeek's tcp_close_delay and tcp_reset_delay (init-bare.zeek, 5 s).
+ */
+export const SETTLE_SECONDS = 5;
+/**
+ * Wall-clock milliseconds after which a finished flow is handed over anyway. A file is read far
+ * faster than it was captured, so there the capture-time rule always decides; on a live pipe
+ * capture time only moves with packets, and this keeps output flowing when the pipe is quiet.
+ */
+export const SETTLE_WALL_MS = 1000;
+const SETTLE_TICK_MS = 250;
 
 /** A TCP header a receiver would drop (RFC 9293 §3.1: data offset < 5, or longer than the datagram) is not fed to any state machine. */
 function receiverWouldDrop(pkt: DecodedPacket): boolean {
@@ -53,11 +87,11 @@ function receiverWouldDrop(pkt: DecodedPacket): boolean {
   return err !== null && err.layer === 'TCP header' && err.kind === 'invalid';
 }
 
-export async function analyzeInput(
-  input: string | Readable,
+/** The per-record analysis shared by analyzeInput and analyzeBytes. */
+function startAnalysis(
   handlers: PipelineHandlers,
-  opts: PipelineOptions = {},
-): Promise<InputReport> {
+  opts: PipelineOptions,
+): { report: InputReport; tracker: FlowTracker; onRecord: (rec: CaptureRecord) => void; tick: () => void } {
   const pkt = newDecodedPacket();
   const skipped = new Map<string, number>();
   const report: InputReport = {
@@ -68,7 +102,9 @@ export async function analyzeInput(
     malformed: 0,
     malformedExamples: [],
     flows: 0,
+    interrupted: false,
   };
+  const live = opts.live;
   const onFlow = handlers.onFlow;
   const tracker = new FlowTracker({
     streamRules: opts.streamRules,
@@ -77,14 +113,35 @@ export async function analyzeInput(
     maxFlows: opts.maxFlows,
     onWarning: handlers.onWarning,
     onFlow: (flow, reason) => {
+      emitted.add(flow);
       report.flows++;
+      if (live !== undefined) live.flows++;
       onFlow?.(flow, reason);
     },
   });
   const onSegment = handlers.onSegment;
+  const onFinished = handlers.onFinished;
+  // Flows already seen finished (a flow can reopen, e.g. a listener back in LISTEN: once is enough).
+  const finished = onFinished !== undefined ? new WeakSet<Flow>() : null;
+  // Finished flows waiting to settle, in the order they finished.
+  const settling: { flow: Flow; sec: number; wall: number }[] = [];
+  const settleDue = (nowSec: number, wallMs: number): void => {
+    while (settling.length > 0) {
+      const head = settling[0]!;
+      if (nowSec - head.sec < SETTLE_SECONDS && wallMs - head.wall < SETTLE_WALL_MS) return;
+      settling.shift();
+      if (!emitted.has(head.flow)) onFinished!(head.flow);
+    }
+  };
+  // Flows the tracker has handed over (onFlow): too late for onFinished.
+  const emitted = new WeakSet<Flow>();
 
   const onRecord = (rec: CaptureRecord): void => {
     report.frames++;
+    if (live !== undefined) {
+      live.frames++;
+      live.bytes = rec.dataOffset + rec.capturedLength;
+    }
     decodePacket(rec, pkt);
     if (pkt.error !== null) {
       report.malformed++;
@@ -100,9 +157,54 @@ export async function analyzeInput(
     report.tcpSegments++;
     const info = receiverWouldDrop(pkt) ? null : tracker.onSegment(pkt);
     onSegment?.(pkt, info);
+    if (finished !== null) {
+      if (info !== null && info.flow.finished && !finished.has(info.flow)) {
+        finished.add(info.flow);
+        settling.push({ flow: info.flow, sec: pkt.tsSec, wall: performance.now() });
+      }
+      if (settling.length > 0) settleDue(pkt.tsSec, performance.now());
+    }
   };
+  // Between chunks (a quiet pipe), only the wall clock moves.
+  const tick = (): void => settleDue(-Infinity, performance.now());
+  return { report, tracker, onRecord, tick };
+}
 
-  report.capture = await readCapture(input, onRecord);
+export async function analyzeInput(
+  input: string | Readable,
+  handlers: PipelineHandlers,
+  opts: PipelineOptions = {},
+): Promise<InputReport> {
+  const { report, tracker, onRecord, tick } = startAnalysis(handlers, opts);
+  const timer = handlers.onFinished !== undefined ? setInterval(tick, SETTLE_TICK_MS) : null;
+  timer?.unref();
+  try {
+    report.capture = await readCapture(input, onRecord, { signal: opts.signal });
+  } finally {
+    if (timer !== null) clearInterval(timer);
+  }
+  report.interrupted = report.capture.interrupted === true;
+  tracker.finishAll();
+  return report;
+}
+
+/**
+ * analyzeInput over a whole capture already in memory, synchronously (fuzzing, tests). The
+ * bytes must be decompressed pcap or pcapng.
+ */
+export function analyzeBytes(bytes: Uint8Array, handlers: PipelineHandlers, opts: PipelineOptions = {}): InputReport {
+  const { report, tracker, onRecord } = startAnalysis(handlers, opts);
+  const { parser, error } = parseCapture(bytes, onRecord);
+  report.capture = {
+    format: parser.format,
+    compression: null,
+    interfaces: parser.interfaces,
+    sections: parser.sections,
+    records: parser.records,
+    bytes: parser.bytes,
+    warnings: parser.warnings,
+    error,
+  };
   tracker.finishAll();
   return report;
 }

@@ -80,8 +80,8 @@ export function writeFrame(buf: Buffer, dv: DataView, at: number, flow: Flow, st
   const tcp = ip + ipHeader;
   dv.setUint16(tcp + Tcp.SOURCE_PORT, flow.port[dir]!);
   dv.setUint16(tcp + Tcp.DESTINATION_PORT, flow.port[other]!);
-  dv.setUint32(tcp + Tcp.SEQUENCE, (flow.isn[dir]! + step.relSeq) >>> 0);
-  dv.setUint32(tcp + Tcp.ACKNOWLEDGMENT, step.flags & ACK ? (flow.isn[other]! + step.relAck) >>> 0 : 0);
+  dv.setUint32(tcp + Tcp.SEQUENCE, step.seq);
+  dv.setUint32(tcp + Tcp.ACKNOWLEDGMENT, step.ack);
   dv.setUint16(tcp + Tcp.OFFSET_FLAGS, (((TCP_HEADER + optLen) >> 2) << 12) | step.flags);
   dv.setUint16(tcp + Tcp.WINDOW, step.window);
   dv.setUint16(tcp + Tcp.CHECKSUM, 0);

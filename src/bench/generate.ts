@@ -21,7 +21,7 @@ export const CAPTURE_EPOCH_SECONDS = 1_709_294_400;
  * Mean gap between flow arrivals (a Poisson process). With flows lasting ~1 s on average this
  * keeps around a hundred flows open at once.
  */
-const MEAN_ARRIVAL_GAP_US = 9_000;
+const MEAN_ARRIVAL_GAP_US = 5_000;
 
 export interface GenerateOptions {
   /** Exact number of packets to write. */
@@ -152,7 +152,7 @@ export async function generateCaptures(opts: GenerateOptions): Promise<Generated
     pcapng.packet(micros, pcap.buf, frameAt, len);
     written++;
 
-    if (++flow.next < flow.steps.length) heap.update(flow.steps[flow.next]!.time);
+    if (++flow.next < flow.steps.length) heap.topMovedLater();
     else heap.pop();
     if (pcap.needsDrain) await pcap.drained();
   }
@@ -218,8 +218,8 @@ class FlowHeap {
     this.up(this.items.length - 1);
   }
 
-  /** The top flow's next segment moved later (to `_time`): restore the heap. */
-  update(_time: number): void {
+  /** The top flow's next segment is later than its last one: restore the heap. */
+  topMovedLater(): void {
     this.down(0);
   }
 

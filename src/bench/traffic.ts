@@ -71,7 +71,7 @@ const EPHEMERAL_HIGH = 60999;
 /** The gateway's MAC: source of every server segment on the tap. Locally administered. */
 export const GATEWAY_MAC = Uint8Array.of(0x02, 0x53, 0x59, 0x4e, 0x41, 0x43);
 
-/** One planned segment. Sequence numbers are relative to the sender's ISN. */
+/** One planned segment. */
 export interface Step {
   /** Microseconds since the capture's first packet. */
   time: number;
@@ -79,9 +79,10 @@ export interface Step {
   dir: number;
   flags: number;
   options: number;
-  relSeq: number;
-  /** Relative to the receiver's ISN; 0 when ACK is not set. */
-  relAck: number;
+  /** Absolute sequence number. */
+  seq: number;
+  /** Absolute acknowledgement number; 0 when ACK is not set. */
+  ack: number;
   window: number;
   payload: number;
 }
@@ -132,6 +133,7 @@ export class TrafficModel {
   private last = 0;
   private rtt = 0;
   private rateGapPerByte = 0;
+  private isn = [0, 0];
 
   constructor(private readonly rng: Prng) {
     for (let h = 1; h <= IPV4_CLIENT_HOSTS; h++) {
@@ -200,6 +202,7 @@ export class TrafficModel {
     this.sent[0] = this.sent[1] = 0;
     this.received[0] = this.received[1] = 0;
     this.last = startUs;
+    this.isn = [rng.nextU32(), rng.nextU32()];
 
     const flow: Flow = {
       id,
@@ -209,7 +212,7 @@ export class TrafficModel {
       port: [clientPort, serverPort],
       mac: [host.mac, GATEWAY_MAC],
       ttl: [64, 64 - rng.int(3, 20)],
-      isn: [rng.nextU32(), rng.nextU32()],
+      isn: [this.isn[0]!, this.isn[1]!],
       tsBase: [rng.nextU32(), rng.nextU32()],
       ipId: [rng.int(0, 0xffff), rng.int(0, 0xffff)],
       flowLabel: [rng.int(1, 0xfffff), rng.int(1, 0xfffff)],
@@ -256,7 +259,7 @@ export class TrafficModel {
       this.transfer(CLIENT, request);
       if (!this.room()) return;
       this.last += this.rtt + Math.round(rng.logUniform(50, 30_000)); // server think time
-      this.transfer(SERVER, Math.round(rng.logUniform(100, 64_000)));
+      this.transfer(SERVER, Math.round(rng.logUniform(100, 48_000)));
     }
   }
 
@@ -329,15 +332,15 @@ export class TrafficModel {
   private add(time: number, dir: number, flags: number, options: number, payload: number, advance = true): void {
     const other = 1 - dir;
     const refused = (flags & RST) !== 0 && this.steps.length === 1;
-    let relSeq = flags & SYN ? 0 : this.sent[dir]!;
+    // RFC 9293 §3.10.7.1: a refusal is <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+    const seq = refused ? 0 : (this.isn[dir]! + (flags & SYN ? 0 : this.sent[dir]!)) >>> 0;
     // No loss and no pipelining: the sender has received all its peer has sent so far.
-    const relAck = flags & ACK ? this.sent[other]! : 0;
-    if (refused) relSeq = 0; // RFC 9293 §3.10.7.1: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+    const ack = flags & ACK ? (this.isn[other]! + this.sent[other]!) >>> 0 : 0;
     let window: number;
     if (flags & SYN) window = SYN_WINDOW[dir]!;
     else if (refused) window = 0;
     else window = BASE_WINDOW[dir]! + Math.min(2500, Math.floor(this.received[dir]! / 512));
-    this.steps.push({ time: Math.round(time), dir, flags, options, relSeq, relAck, window, payload });
+    this.steps.push({ time: Math.round(time), dir, flags, options, seq, ack, window, payload });
     if (!refused) {
       const consumed = payload + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
       if (flags & SYN) this.sent[dir] = 1; // retransmitted SYNs consume the same number

@@ -5,7 +5,7 @@
 import { closeSync, createWriteStream, openSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { createGzip, type Gzip } from 'node:zlib';
+import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 import type { WriteStream } from 'node:fs';
 
 export const LINKTYPE_ETHERNET = 1;
@@ -60,7 +60,8 @@ export class PcapWriter extends ChunkFile {
     super(path);
     if (gzipPath !== null) {
       // A few chunks of input buffer let zlib compress (on the libuv pool) while we generate.
-      this.gzip = createGzip({ highWaterMark: 4 * CHUNK });
+      // (Node passes stream options through to the Transform; @types/node does not list them.)
+      this.gzip = createGzip({ highWaterMark: 4 * CHUNK } as ZlibOptions);
       this.gzipFile = createWriteStream(gzipPath);
       this.gzip.pipe(this.gzipFile);
     }

@@ -137,6 +137,9 @@ export class CaptureParser implements RecordSink {
     if (this.position === 0) {
       // libpcap: "truncated dump file; tried to read 4 file header bytes, only got 0".
       this.failure = new CaptureError('capture file is empty (0 bytes)', 0, 'truncated');
+    } else if (this.decoder === null && this.carryLength >= MAGIC_LENGTH) {
+      // An unknown magic number in a file shorter than the bytes detect() waits for.
+      this.failure = unknownFormat(this.carry.subarray(0, this.carryLength));
     } else if (this.decoder === null) {
       this.failure = new CaptureError(
         `capture file is only ${this.position} byte${this.position === 1 ? '' : 's'} long, too short for a magic number`,
@@ -164,7 +167,9 @@ export class CaptureParser implements RecordSink {
       return -1;
     }
     if (this.carryLength > 0) {
-      pos = MAGIC_LENGTH - this.carryLength;
+      // (The carry may already hold more than the magic: an unknown file waiting for the
+      // bytes its error message shows, see below.)
+      pos = Math.max(0, MAGIC_LENGTH - this.carryLength);
       this.appendCarry(chunk, 0, pos);
       magic = this.carry.subarray(0, MAGIC_LENGTH);
     } else {
@@ -185,12 +190,15 @@ export class CaptureParser implements RecordSink {
         this.failure = new CaptureError(`${found.what} files are not supported (first bytes ${describeBytes(magic, 4)})`, 0, 'format');
         return -1;
       case 'unknown': {
-        const head = this.carryLength > 0 ? magic : chunk;
-        this.failure = new CaptureError(
-          `not a pcap or pcapng capture: the file starts with ${describeBytes(head, 8)}`,
-          0,
-          'format',
-        );
+        // The message shows the first UNKNOWN_SHOWN bytes: collect them (end() makes do with
+        // fewer) so that it does not depend on where the input's chunks happen to end.
+        if (this.carryLength === 0 && chunk.length >= UNKNOWN_SHOWN) {
+          this.failure = unknownFormat(chunk);
+          return -1;
+        }
+        const take = Math.min(UNKNOWN_SHOWN - this.carryLength, chunk.length - pos);
+        this.appendCarry(chunk, pos, Math.max(0, take));
+        if (this.carryLength >= UNKNOWN_SHOWN) this.failure = unknownFormat(this.carry.subarray(0, this.carryLength));
         return -1;
       }
     }
@@ -271,6 +279,13 @@ export class CaptureParser implements RecordSink {
     this.carry.set(src.subarray(from, from + count), this.carryLength);
     this.carryLength += count;
   }
+}
+
+/** Bytes of an unrecognised file shown in its error. */
+const UNKNOWN_SHOWN = 8;
+
+function unknownFormat(head: Uint8Array): CaptureError {
+  return new CaptureError(`not a pcap or pcapng capture: the file starts with ${describeBytes(head, UNKNOWN_SHOWN)}`, 0, 'format');
 }
 
 /** Parse a whole in-memory capture synchronously (tests, small files). */

@@ -23,9 +23,14 @@ export interface CaptureSummary {
   warnings: CaptureWarning[];
   /** What ended reading early, or null when the whole file was read. Records before it stand. */
   error: CaptureError | null;
+  /** Reading was stopped by `signal` (the records before it stand; a cut-off last record is not an error). */
+  interrupted?: boolean;
 }
 
-export type ReadOptions = SourceOptions;
+export interface ReadOptions extends SourceOptions {
+  /** Stop reading when aborted (Ctrl-C on a live pipe): the summary says `interrupted`. */
+  signal?: AbortSignal;
+}
 
 /**
  * Read a capture from a path, `-` (standard input) or a Readable, calling `onRecord` for every
@@ -40,19 +45,27 @@ export async function readCapture(
   const parser = new CaptureParser(onRecord);
   let compression: 'gzip' | null = null;
   let error: CaptureError | null = null;
+  const signal = opts.signal;
+  let interrupted = false;
   try {
     const source = await openSource(input, opts);
     compression = source.compression;
-    for await (const chunk of source.chunks) {
-      parser.feed(chunk);
-      if (parser.error !== null) break;
+    if (signal === undefined) {
+      for await (const chunk of source.chunks) {
+        parser.feed(chunk);
+        if (parser.error !== null) break;
+      }
+    } else {
+      interrupted = await feedUntilAborted(source.chunks, parser, signal);
     }
   } catch (err) {
     if (!(err instanceof CaptureError)) throw err;
     error = err;
   }
-  // A source error (gzip, I/O) outranks the truncation the parser then sees.
-  const parseError = parser.end();
+  // A source error (gzip, I/O) outranks the truncation the parser then sees. After an
+  // interruption the last record is usually cut off mid-way: that is not damage.
+  const endError = parser.end();
+  const parseError = interrupted && endError?.kind === 'truncated' ? null : endError;
   return {
     format: parser.format,
     compression,
@@ -62,5 +75,43 @@ export async function readCapture(
     bytes: parser.bytes,
     warnings: parser.warnings,
     error: error ?? parseError,
+    ...(interrupted ? { interrupted } : {}),
   };
+}
+
+/**
+ * The chunk loop with a way out: each wait for the next chunk races the abort signal, so a
+ * reader blocked on a quiet pipe stops at once. Returns true when stopped by the signal.
+ */
+async function feedUntilAborted(
+  chunks: AsyncIterable<Uint8Array>,
+  parser: CaptureParser,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (signal.aborted) return true;
+  let onAbort!: () => void;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  const it = chunks[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = it.next();
+      const step = await Promise.race([next, aborted]);
+      if (step === 'aborted') {
+        // The pending read is abandoned: whatever it settles with no longer matters.
+        next.catch(() => undefined);
+        return true;
+      }
+      if (step.done) return false;
+      parser.feed(step.value);
+      if (parser.error !== null) {
+        await it.return?.();
+        return false;
+      }
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }

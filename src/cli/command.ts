@@ -1,6 +1,7 @@
 // What every command module shares: the context it runs in and the options all commands take.
 
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_MAX_FLOWS } from '../flow/tracker.js';
 import type { Io } from './io.js';
 
 export interface CommandContext {
@@ -12,13 +13,33 @@ export interface CommandContext {
 /** Options every command accepts. */
 export interface CommonOptions {
   color?: boolean;
+  /** Upper bound on flows held at once (--max-flows); beyond it the least recently active are finished early. */
+  maxFlows?: number;
 }
 
 /** Adds the options every command takes. */
 export function withCommonOptions(cmd: Command): Command {
   return cmd
     .option('--color', 'colour the output even when it is not a terminal')
-    .option('--no-color', 'never colour the output (NO_COLOR in the environment does the same)');
+    .option('--no-color', 'never colour the output (NO_COLOR in the environment does the same)')
+    .addOption(maxFlowsOption());
+}
+
+/** Parses a --max-flows value: a whole number of flows, at least 1. */
+export function parseMaxFlows(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of flows, at least 1');
+  return n;
+}
+
+/**
+ * --max-flows N: memory is bounded by the flows held at once (about 4 KiB each, see
+ * DEFAULT_MAX_FLOWS); past N the least recently active flow is finished early, with a warning.
+ */
+export function maxFlowsOption(): Option {
+  return new Option('--max-flows <n>', 'most flows held at once; beyond it the least recently active are finished early (with a warning)')
+    .argParser(parseMaxFlows)
+    .default(DEFAULT_MAX_FLOWS);
 }
 
 export function formatOption(choices: string[], dflt: string): Option {

@@ -1,16 +1,38 @@
-// `synack flows`: one record per TCP flow, as a table or JSON/NDJSON. NDJSON streams: a flow is
-// written as soon as it is complete; the table and the JSON document list flows in stream order.
+// `synack flows`: one record per TCP flow, as a table, JSON, NDJSON, CSV or a Zeek conn.log.
+// The line formats (ndjson, csv, zeek) stream: a flow is written as soon as its connection has
+// ended (both endpoints closed, or a reset), or when it goes idle past --idle-timeout, and the
+// rest at end of input. The flow stays in the tracker for its linger time so stray late segments
+// still join it (stream numbers stay tshark's), but it is not written again. The table and the
+// JSON document wait for the end and list flows in stream order, late segments included.
 
 import { flowReport, type FlowReport } from '../flow/report.js';
+import type { Flow } from '../flow/flow.js';
 import { flowsTable } from '../render/flows-table.js';
+import { csvHeader, csvRow } from '../render/csv.js';
+import { FLOW_FIELDS, captureField, selectFields, type Field } from '../render/fields.js';
+import { ZEEK_CONN_FIELDS, zeekHeader, zeekRow, zeekUid, type ZeekConnRecord } from '../render/zeek-tsv.js';
+import { UsageError } from './exit.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { Io } from './io.js';
 import { runInputs } from './inputs.js';
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
 
+export type FlowsFormat = 'text' | 'json' | 'ndjson' | 'csv' | 'zeek';
+
 export interface FlowsCliOptions extends CommonOptions {
-  format: 'text' | 'json' | 'ndjson';
+  format: FlowsFormat;
+  /** Comma-separated column names for csv/zeek. */
+  fields?: string;
+  /** Capture-time seconds without a segment after which an open flow is written (0: never). */
+  idleTimeout?: number;
+}
+
+/** Parses a duration in seconds (--idle-timeout): a non-negative number. */
+export function parseSeconds(value: string): number {
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number of seconds, e.g. 30 or 2.5');
+  return n;
 }
 
 export function registerFlows(program: Command, ctx: CommandContext): void {
@@ -19,42 +41,113 @@ export function registerFlows(program: Command, ctx: CommandContext): void {
       .command('flows')
       .description('one row per TCP flow: handshake, teardown, final states of both endpoints')
       .argument('<capture...>', 'capture files, or - for stdin')
-      .addOption(formatOption(['text', 'json', 'ndjson'], 'text')),
+      .addOption(formatOption(['text', 'json', 'ndjson', 'csv', 'zeek'], 'text'))
+      .option('--fields <list>', 'columns for csv and zeek, comma-separated (README "Output fields")')
+      .addOption(
+        new Option('--idle-timeout <seconds>', 'write a flow once it has been idle this long (capture time); 0 = only at the end')
+          .argParser(parseSeconds)
+          .default(0),
+      ),
   )
     .addHelpText(
       'after',
       `
+Several inputs: flows are numbered per input (stream restarts at 0), and every record gains a
+first key "capture" holding the input as named ("-" for stdin).
+
 Examples:
   synack flows capture.pcap
-  synack flows capture.pcap --format ndjson | jq -r 'select(.teardown.kind == "reset") | .stream'`,
+  synack flows capture.pcap --format ndjson | jq -r 'select(.teardown.kind == "reset") | .stream'
+  synack flows capture.pcap --format csv --fields stream,client.ip,server.port,handshake.rtt.total
+  synack flows capture.pcap --format zeek | zeek-cut id.orig_h id.resp_p conn_state history
+  tcpdump -i eth0 -U -w - 'tcp port 443' | synack flows - --format ndjson`,
     )
     .action((captures: string[], opts: FlowsCliOptions) => ctx.run(flowsCommand(captures, opts, ctx.io)));
 }
 
+/** The Zeek conn.log view of a flow (Zeek's originator, which may be our server). */
+export function zeekRecord(flow: Flow, input: number): ZeekConnRecord {
+  const result = flow.zeek.result();
+  return {
+    tsSec: flow.firstSec,
+    tsNsec: flow.firstNsec,
+    uid: zeekUid(input, flow.stream),
+    orig: flow.endpoints[result.orig],
+    resp: flow.endpoints[result.orig === 0 ? 1 : 0],
+    result,
+  };
+}
+
 export async function flowsCommand(captures: string[], opts: FlowsCliOptions, io: Io): Promise<number> {
   const format = opts.format;
+  const several = captures.length > 1;
+  if (opts.fields !== undefined && format !== 'csv' && format !== 'zeek') {
+    throw new UsageError('--fields applies to --format csv and --format zeek');
+  }
+
+  // Line formats: one writer per record, header first.
+  let writeLine: ((flow: Flow, report: FlowReport, input: string, index: number) => void) | null = null;
+  if (format === 'ndjson') {
+    writeLine = (_f, report, input) =>
+      io.stdout(JSON.stringify(several ? { capture: input, ...report } : report) + '\n');
+  } else if (format === 'csv') {
+    const base = selectFields(FLOW_FIELDS, opts.fields);
+    if (base.unknown.length > 0) throw unknownFields(base.unknown, FLOW_FIELDS);
+    let fields: Field<FlowReport>[] = base.fields;
+    let currentInput = '';
+    if (several) fields = [captureField<FlowReport>(() => currentInput), ...fields];
+    io.stdout(csvHeader(fields as Field<unknown>[]));
+    writeLine = (_f, report, input) => {
+      currentInput = input;
+      io.stdout(csvRow(fields, report));
+    };
+  } else if (format === 'zeek') {
+    const sel = selectFields(ZEEK_CONN_FIELDS, opts.fields);
+    if (sel.unknown.length > 0) throw unknownFields(sel.unknown, ZEEK_CONN_FIELDS);
+    const fields = sel.fields;
+    io.stdout(zeekHeader(fields));
+    writeLine = (flow, _r, _input, index) => io.stdout(zeekRow(fields, zeekRecord(flow, index)));
+  }
+
   const held: { input: number; report: FlowReport }[] = [];
   const { exit } = await runInputs(
     captures,
     io,
-    (_input, index) => ({
-      onFlow: (flow) => {
-        const { report } = flowReport(flow);
-        if (format === 'ndjson') io.stdout(JSON.stringify(report) + '\n');
-        else held.push({ input: index, report });
-      },
-      onWarning: (m) => io.stderr(`synack: ${m}\n`),
-    }),
-    { footer: format === 'text' },
+    (input, index) => {
+      if (writeLine === null) {
+        return {
+          onFlow: (flow) => {
+            const { report } = flowReport(flow);
+            held.push({ input: index, report: several ? ({ capture: input, ...report } as FlowReport) : report });
+          },
+          onWarning: (m) => io.stderr(`synack: ${m}\n`),
+        };
+      }
+      const write = writeLine;
+      const written = new WeakSet<Flow>();
+      const emit = (flow: Flow): void => {
+        if (written.has(flow)) return;
+        written.add(flow);
+        write(flow, flowReport(flow).report, input, index);
+      };
+      return { onFinished: emit, onFlow: emit, onWarning: (m) => io.stderr(`synack: ${m}\n`) };
+    },
+    { footer: format === 'text', maxFlows: opts.maxFlows, idleTimeoutSeconds: opts.idleTimeout },
   );
+  if (writeLine !== null) return exit;
   // Flows complete in the order their connections end; people and documents want stream order.
   held.sort((a, b) => a.input - b.input || a.report.stream - b.report.stream);
   const reports = held.map((h) => h.report);
   if (format === 'json') {
     io.stdout(reports.length === 0 ? '[]\n' : '[\n' + reports.map((r) => JSON.stringify(r)).join(',\n') + '\n]\n');
-  } else if (format === 'text') {
+  } else {
     const chalk = makeChalk(colorLevel(opts.color, io.env, io.stdoutIsTTY));
     io.stdout(flowsTable(reports, chalk, io.columns));
   }
   return exit;
+}
+
+/** A usage error naming the unknown columns and listing the valid ones. */
+export function unknownFields(unknown: string[], all: readonly { name: string }[]): UsageError {
+  return new UsageError(`unknown field${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; valid fields: ${all.map((f) => f.name).join(',')}`);
 }

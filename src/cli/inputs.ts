@@ -4,6 +4,7 @@
 import { analyzeInput, type InputReport, type PipelineHandlers, type PipelineOptions } from '../pipeline.js';
 import { ExitCode } from './exit.js';
 import type { Io } from './io.js';
+import { startProgress } from './progress.js';
 
 export function inputName(input: string): string {
   return input === '-' ? '<stdin>' : input;
@@ -37,6 +38,7 @@ export async function runInputs(
 ): Promise<{ exit: number; reports: InputReport[] }> {
   let exit: number = ExitCode.OK;
   const reports: InputReport[] = [];
+  const footers: string[] = [];
   const stdinUses = inputs.filter((i) => i === '-').length;
   if (stdinUses > 1) {
     io.stderr('synack: standard input (-) can be read only once\n');
@@ -44,7 +46,17 @@ export async function runInputs(
   }
   for (const [index, input] of inputs.entries()) {
     const name = inputName(input);
-    const report = await analyzeInput(input === '-' ? io.stdin : input, handlers(input, index), opts);
+    // Progress on stderr only when it is a terminal (progress.ts); never on stdout.
+    const progress = startProgress(name, io.stderrIsTTY, (t) => io.stderr(t));
+    const h = handlers(input, index);
+    // Warnings (flow table full...) are never silent: stderr unless the command takes them.
+    h.onWarning ??= (m) => io.stderr(`synack: ${name}: ${m}\n`);
+    const report = await analyzeInput(input === '-' ? io.stdin : input, h, {
+      ...opts,
+      signal: io.signal,
+      live: progress.live,
+    });
+    progress.stop();
     reports.push(report);
     const err = report.capture.error;
     if (err !== null) {
@@ -56,8 +68,15 @@ export async function runInputs(
         io.stderr(`synack: ${name}: ${err.reason} (byte offset ${err.offset})${read}\n`);
       }
     }
-    if (opts.footer && (err === null || report.frames > 0)) io.stderr(footer(name, report));
+    // Footers wait for the end of the run: a reader that went away (`| head`) silences them.
+    if (opts.footer && (err === null || report.frames > 0)) footers.push(footer(name, report));
     for (const example of report.malformedExamples) io.stderr(`synack: ${name}: malformed: ${example}\n`);
+    if (report.interrupted) {
+      // Ctrl-C / SIGTERM: what was read is reported as at end of input; later inputs are not read.
+      io.stderr(`synack: ${name}: interrupted after ${report.frames} frame${report.frames === 1 ? '' : 's'}; reporting what was read\n`);
+      break;
+    }
   }
+  for (const f of footers) io.stderr(f);
   return { exit, reports };
 }

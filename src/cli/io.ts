@@ -16,6 +16,8 @@ export interface Io {
   stdin: Readable;
   /** Resolves when everything written so far has been flushed. */
   flush(): Promise<void>;
+  /** Aborted on Ctrl-C / SIGTERM: commands stop reading and report what they have. */
+  signal?: AbortSignal;
 }
 
 /** Thrown by an Io's stdout when the reader went away (EPIPE): stop quietly, exit 0. */

@@ -8,6 +8,9 @@ import { processIo } from './process-io.js';
 import type { CommandContext } from './command.js';
 import { registerPackets } from './packets.js';
 import { registerFlows } from './flows.js';
+import { registerSummary } from './summary.js';
+import { registerLadder } from './ladder.js';
+import { registerCheck } from './check.js';
 import { VERSION } from '../version.js';
 
 
@@ -42,6 +45,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // Each command declares itself (arguments, options, help) in its own module.
   registerPackets(program, ctx);
   registerFlows(program, ctx);
+  registerSummary(program, ctx);
+  registerLadder(program, ctx);
+  registerCheck(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

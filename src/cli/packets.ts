@@ -1,10 +1,15 @@
-// `synack packets`: one record per TCP segment, as text (tcpdump-like) or JSON/NDJSON.
+// `synack packets`: one record per TCP segment, as text (tcpdump-like), JSON, NDJSON or CSV.
+// Every format streams: a segment is written as soon as it has been tracked.
 
 import type { DecodedPacket } from '../decode/types.js';
 import type { SegmentInfo } from '../flow/tracker.js';
 import { analysisNames } from '../flow/wireshark.js';
 import { packetRecord, type PacketRecord, type PacketTransition, type SegmentResults } from '../render/packet-record.js';
 import { packetLine, type TextContext } from '../render/packets-text.js';
+import { csvHeader, csvRow } from '../render/csv.js';
+import { PACKET_FIELDS, captureField, selectFields, type Field } from '../render/fields.js';
+import { unknownFields } from './flows.js';
+import { UsageError } from './exit.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { Io } from './io.js';
 import { runInputs } from './inputs.js';
@@ -12,7 +17,9 @@ import type { Command } from 'commander';
 import { formatOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
 
 export interface PacketsCliOptions extends CommonOptions {
-  format: 'text' | 'json' | 'ndjson';
+  format: 'text' | 'json' | 'ndjson' | 'csv';
+  /** Comma-separated column names for csv. */
+  fields?: string;
 }
 
 export function registerPackets(program: Command, ctx: CommandContext): void {
@@ -21,7 +28,8 @@ export function registerPackets(program: Command, ctx: CommandContext): void {
       .command('packets')
       .description('one line per TCP segment: flags, relative seq/ack, window, options, stream')
       .argument('<capture...>', 'capture files (pcap, pcapng, optionally gzip-compressed), or - for stdin')
-      .addOption(formatOption(['text', 'json', 'ndjson'], 'text')),
+      .addOption(formatOption(['text', 'json', 'ndjson', 'csv'], 'text'))
+      .option('--fields <list>', 'columns for csv, comma-separated (README "Output fields")'),
   )
     .addHelpText(
       'after',
@@ -68,6 +76,17 @@ export async function packetsCommand(captures: string[], opts: PacketsCliOptions
   const chalk = makeChalk(format === 'text' ? colorLevel(opts.color, io.env, io.stdoutIsTTY) : 0);
   let first = true;
   let ctx: TextContext | null = null;
+  // Several inputs: each record gains a first key (column) "capture", the input as named.
+  const several = captures.length > 1;
+  let currentInput = '';
+  let csvFields: Field<PacketRecord>[] = [];
+  if (opts.fields !== undefined && format !== 'csv') throw new UsageError('--fields applies to --format csv');
+  if (format === 'csv') {
+    const sel = selectFields(PACKET_FIELDS, opts.fields);
+    if (sel.unknown.length > 0) throw unknownFields(sel.unknown, PACKET_FIELDS);
+    csvFields = several ? [captureField<PacketRecord>(() => currentInput), ...sel.fields] : sel.fields;
+    io.stdout(csvHeader(csvFields as Field<unknown>[]));
+  }
   if (format === 'json') io.stdout('[');
 
   const emit = (pkt: DecodedPacket, info: SegmentInfo | null): void => {
@@ -75,10 +94,12 @@ export async function packetsCommand(captures: string[], opts: PacketsCliOptions
     if (format === 'text') {
       ctx ??= { chalk, t0Sec: pkt.tsSec, t0Nsec: pkt.tsNsec };
       io.stdout(packetLine(pkt, rec, ctx));
+    } else if (format === 'csv') {
+      io.stdout(csvRow(csvFields, rec));
     } else if (format === 'ndjson') {
-      io.stdout(JSON.stringify(rec) + '\n');
+      io.stdout(JSON.stringify(several ? { capture: currentInput, ...rec } : rec) + '\n');
     } else {
-      io.stdout((first ? '\n' : ',\n') + JSON.stringify(rec));
+      io.stdout((first ? '\n' : ',\n') + JSON.stringify(several ? { capture: currentInput, ...rec } : rec));
     }
     first = false;
   };
@@ -86,8 +107,11 @@ export async function packetsCommand(captures: string[], opts: PacketsCliOptions
   const { exit } = await runInputs(
     captures,
     io,
-    () => ({ onSegment: emit }),
-    { footer: format === 'text' },
+    (input) => {
+      currentInput = input;
+      return { onSegment: emit };
+    },
+    { footer: format === 'text', maxFlows: opts.maxFlows },
   );
   if (format === 'json') io.stdout(first ? ']\n' : '\n]\n');
   return exit;

@@ -1,5 +1,7 @@
-// The real process's Io: buffered stdout (large writes are much cheaper than many small ones),
-// stderr unbuffered, and a closed pipe (`synack ... | head`) ending the run quietly with status 0.
+// The real process's Io: buffered stdout (large writes are much cheaper than many small ones,
+// and what is buffered goes out as soon as the event loop is free, so a live pipe sees each line
+// promptly), stderr unbuffered, a closed pipe (`synack ... | head`) ending the run quietly with
+// status 0, and Ctrl-C / SIGTERM turned into an abort signal so commands report what they have.
 
 import type { Io } from './io.js';
 
@@ -7,32 +9,66 @@ const FLUSH_AT = 1 << 16;
 
 export function processIo(): Io {
   let pending = '';
+  let scheduled = false;
+  /** The reader went away: nothing more is written anywhere, and the process ends with 0. */
+  let closed = false;
   const out = process.stdout;
   out.on('error', (err: NodeJS.ErrnoException) => {
-    // The reader went away (EPIPE): nothing more can be said to it; exit as a pipeline expects.
-    if (err.code === 'EPIPE') process.exit(0);
+    if (err.code === 'EPIPE') {
+      // `| head`: the reader has what it wanted. Exit as a pipeline expects, saying nothing.
+      closed = true;
+      process.exit(0);
+    }
     process.stderr.write(`synack: cannot write output: ${err.message}\n`);
     process.exit(3);
   });
-  const flushNow = () => {
-    if (pending.length > 0) {
+  const flushNow = (): void => {
+    scheduled = false;
+    if (pending.length > 0 && !closed) {
       out.write(pending);
-      pending = '';
     }
+    pending = '';
   };
+
+  // First Ctrl-C (or SIGTERM): stop reading, report, exit normally. A second one: stop now.
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    controller.abort();
+    // A read blocked on a quiet pipe would keep the process alive after the report.
+    if (!process.stdin.destroyed && process.stdin.readableFlowing !== null) process.stdin.destroy();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   return {
     stdout(text: string) {
+      if (closed) return;
       pending += text;
       if (pending.length >= FLUSH_AT) flushNow();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flushNow);
+      }
     },
     stderr(text: string) {
-      process.stderr.write(text);
+      if (closed) return;
+      if (pending.length === 0 && out.writableLength === 0) {
+        process.stderr.write(text);
+        return;
+      }
+      // Said after the output before it has gone out, and not at all if the reader went away.
+      flushNow();
+      out.write('', (err) => {
+        if (!err && !closed) process.stderr.write(text);
+      });
     },
     stdoutIsTTY: Boolean(out.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     columns: out.isTTY ? out.columns || 80 : null,
     env: process.env,
     stdin: process.stdin,
+    signal: controller.signal,
     flush() {
       flushNow();
       return new Promise<void>((resolve) => {

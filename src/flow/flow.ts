@@ -42,6 +42,10 @@ export class Flow {
   readonly wireshark: WiresharkAnalysis;
   readonly zeek: ZeekConn;
 
+  /** FlowTracker's recency list (least recently active first); not for other users. */
+  older: Flow | null = null;
+  newer: Flow | null = null;
+
   constructor(stream: number, key: string, first: DecodedPacket, portsReused = false) {
     const tcp = first.tcp!;
     this.stream = stream;

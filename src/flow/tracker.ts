@@ -41,6 +41,17 @@ export interface SegmentInfo {
 
 const SWEEP_EVERY_SECONDS = 1;
 
+/**
+ * Default bound on flows held at once, sized for a 24 GiB machine. What runs out first there is
+ * not RAM but the V8 heap: Node.js 20 caps it at about 4 GiB (heap_size_limit 4144 MiB on a
+ * 24 GiB host) unless run with --max-old-space-size. A held flow costs about 4.2 KiB of heap
+ * (measured with process.memoryUsage() over 100 000 open handshakes, see
+ * test/robustness/flow-limits.test.ts), so 500 000 flows take about 2 GiB, leaving half the
+ * heap for flows that carry more state (timelines, out-of-order ranges, summary logs) and for
+ * the rest of the program. Beyond the bound flows are finished early with a warning.
+ */
+export const DEFAULT_MAX_FLOWS = 500_000;
+
 export class FlowTracker {
   private readonly table = new Map<string, Flow>();
   private nextStream = 0;
@@ -51,14 +62,21 @@ export class FlowTracker {
   private lastSweep = -Infinity;
   private readonly seg: FlowSegment = { pkt: null!, tcp: null!, side: 0 };
   private readonly info: SegmentInfo = { flow: null!, side: 0 };
-  /** Flows whose connection has ended, waiting out the linger time. */
+  /** Flows whose connection has ended, waiting out the linger time (in the order they ended). */
   private readonly finishing = new Set<Flow>();
+  /**
+   * Every held flow on a doubly linked list through Flow.older/newer, least recently active
+   * at `oldest`: moving a flow to the newest end on each segment is a few pointer writes, so
+   * eviction and the idle sweep never scan the table.
+   */
+  private oldest: Flow | null = null;
+  private newest: Flow | null = null;
   evictedFlows = 0;
 
   constructor(private readonly opts: TrackerOptions) {
     this.linger = opts.lingerSeconds ?? 60;
     this.idle = opts.idleTimeoutSeconds ?? 0;
-    this.maxFlows = opts.maxFlows ?? 1_000_000;
+    this.maxFlows = Math.max(1, opts.maxFlows ?? DEFAULT_MAX_FLOWS);
     this.rules = opts.streamRules ?? 'current';
   }
 
@@ -90,6 +108,10 @@ export class FlowTracker {
       if (this.table.size >= this.maxFlows) this.evictOldest();
       flow = new Flow(this.nextStream++, key, pkt, portsReused);
       this.table.set(key, flow);
+      this.link(flow);
+    } else if (flow !== this.newest) {
+      this.unlink(flow);
+      this.link(flow);
     }
     const seg = this.seg;
     seg.pkt = pkt;
@@ -121,43 +143,67 @@ export class FlowTracker {
     return this.rules === 'current' && flow.sawFinOrRst;
   }
 
-  /** Emits flows that finished and lingered, and (with an idle timeout) flows gone quiet. */
+  /**
+   * Emits flows that finished and lingered, and (with an idle timeout) flows gone quiet. Both
+   * walks stop at the first flow that must stay, so a sweep costs what it emits. (Timestamps
+   * that run backwards can hide an idle flow behind a fresher one until a later sweep.)
+   */
   private sweep(now: number): void {
     this.lastSweep = now;
     for (const flow of this.finishing) {
       if (now - flow.lastSec > this.linger) this.emit(flow, 'closed');
     }
     if (this.idle > 0) {
-      for (const flow of this.table.values()) {
-        if (now - flow.lastSec > this.idle) this.emit(flow, 'idle');
-      }
+      while (this.oldest !== null && now - this.oldest.lastSec > this.idle) this.emit(this.oldest, 'idle');
     }
   }
 
-  /** Table full: finish the least recently active flow early (with a warning, never silently). */
+  /**
+   * Table full: finish one flow early, with a warning, never silently. A flow that has already
+   * ended (waiting out its linger) goes first, the one that ended earliest; otherwise the
+   * least recently active one.
+   */
   private evictOldest(): void {
-    let oldest: Flow | undefined;
-    for (const flow of this.table.values()) {
-      if (oldest === undefined || flow.lastSec < oldest.lastSec) oldest = flow;
-      if (flow.finished) {
-        oldest = flow;
-        break;
-      }
+    let victim: Flow | null = null;
+    for (const flow of this.finishing) {
+      victim = flow;
+      break;
     }
-    if (oldest === undefined) return;
+    victim ??= this.oldest;
+    if (victim === null) return;
     if (this.evictedFlows === 0) {
       this.opts.onWarning?.(
         `more than ${this.maxFlows} flows open at once: finishing the least recently active early (raise --max-flows to keep them)`,
       );
     }
     this.evictedFlows++;
-    this.emit(oldest, 'evicted');
+    this.emit(victim, 'evicted');
   }
 
   private emit(flow: Flow, reason: FlowEndReason): void {
-    if (this.table.get(flow.key) === flow) this.table.delete(flow.key);
+    if (this.table.get(flow.key) === flow) {
+      this.table.delete(flow.key);
+      this.unlink(flow);
+    }
     this.finishing.delete(flow);
     this.opts.onFlow(flow, reason);
+  }
+
+  /** Appends a flow at the newest end of the recency list. */
+  private link(flow: Flow): void {
+    flow.older = this.newest;
+    flow.newer = null;
+    if (this.newest !== null) this.newest.newer = flow;
+    else this.oldest = flow;
+    this.newest = flow;
+  }
+
+  private unlink(flow: Flow): void {
+    if (flow.older !== null) flow.older.newer = flow.newer;
+    else this.oldest = flow.newer;
+    if (flow.newer !== null) flow.newer.older = flow.older;
+    else this.newest = flow.older;
+    flow.older = flow.newer = null;
   }
 
   /** End of input: every flow still held is emitted, in stream order. */

@@ -1,0 +1,267 @@
+// `npm run bench [-- --large] [-- --prof] [-- --runs N]`: generates the synthetic captures if
+// missing, times synack's commands and the peer tools on them (each a child process, one
+// warm-up then N runs, tools alternating run by run), prints medians, throughput, peak RSS and
+// the ratios we hold ourselves to. Not run by CI.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import { DEFAULT_PACKETS, DEFAULT_SEED, LARGE_PACKETS, describeCaptures, ensureCaptures } from './generate.js';
+import type { GeneratedCaptures } from './generate.js';
+import { topSelfTime, type CpuProfile } from './profile.js';
+import { hasGnuTime, runMeasured, type RunResult } from './run.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SYNACK = join(ROOT, 'bin', 'synack');
+
+/** One measured command on one capture. */
+interface Command {
+  /** Stable id used by the ratios. */
+  id: string;
+  label: string;
+  argv: string[];
+  /** Bytes of capture data the command goes through (the uncompressed pcap for .gz). */
+  bytes: number;
+}
+
+interface Measurement {
+  command: Command;
+  capture: GeneratedCaptures;
+  runs: RunResult[];
+  failed: string | null;
+}
+
+/** Table borders without a rule between rows, so the table stays one line per command. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
+const USAGE = `usage: npm run bench -- [options]
+  --large          also measure the ${LARGE_PACKETS}-packet capture (~1.3 GB) and check scaling
+  --prof           run synack flows once under node --cpu-prof and list the top 15 self-time functions
+  --runs N         timed runs per command after the warm-up (default 5)
+  --warmup N       warm-up runs per command (default 1)
+  --packets N      size of the default capture (default ${DEFAULT_PACKETS})
+  --seed N         generator seed (default ${DEFAULT_SEED})
+  --only LIST      comma-separated substrings: measure only commands whose label matches one
+  --out DIR        where captures go (default bench/out)
+  --generate-only  generate (or reuse) the captures, measure nothing`;
+
+function which(tool: string): boolean {
+  try {
+    execFileSync('which', [tool], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function commandsFor(c: GeneratedCaptures, peers: Record<string, boolean>): Command[] {
+  const pcap = c.pcap.path;
+  const cmds: Command[] = [
+    { id: 'flows', label: 'synack flows --format ndjson (pcap)', argv: ['node', SYNACK, 'flows', pcap, '--format', 'ndjson'], bytes: c.pcap.bytes },
+    { id: 'flows-pcapng', label: 'synack flows --format ndjson (pcapng)', argv: ['node', SYNACK, 'flows', c.pcapng.path, '--format', 'ndjson'], bytes: c.pcapng.bytes },
+  ];
+  if (c.gzip) {
+    cmds.push({ id: 'flows-gzip', label: 'synack flows --format ndjson (pcap.gz)', argv: ['node', SYNACK, 'flows', c.gzip.path, '--format', 'ndjson'], bytes: c.pcap.bytes });
+  }
+  cmds.push(
+    { id: 'summary', label: 'synack (summary)', argv: ['node', SYNACK, pcap], bytes: c.pcap.bytes },
+    { id: 'packets', label: 'synack packets --format ndjson', argv: ['node', SYNACK, 'packets', pcap, '--format', 'ndjson'], bytes: c.pcap.bytes },
+  );
+  if (c.gzip && peers.zcat) cmds.push({ id: 'zcat', label: 'zcat pcap.gz', argv: ['zcat', c.gzip.path], bytes: c.pcap.bytes });
+  if (peers.tshark) cmds.push({ id: 'tshark', label: 'tshark -q -z conv,tcp', argv: ['tshark', '-r', pcap, '-q', '-z', 'conv,tcp'], bytes: c.pcap.bytes });
+  if (peers.tcptrace) cmds.push({ id: 'tcptrace', label: 'tcptrace -n', argv: ['tcptrace', '-n', pcap], bytes: c.pcap.bytes });
+  if (peers.tcpdump) cmds.push({ id: 'tcpdump', label: 'tcpdump -nn -w /dev/null', argv: ['tcpdump', '-nn', '-r', pcap, '-w', '/dev/null'], bytes: c.pcap.bytes });
+  return cmds;
+}
+
+/** Warm-up then `runs` rounds; every round runs each command once, so tools alternate. */
+async function measure(captures: GeneratedCaptures[], peers: Record<string, boolean>, runs: number, warmup: number, only: string[]): Promise<Measurement[]> {
+  const all: Measurement[] = [];
+  for (const capture of captures) {
+    for (const command of commandsFor(capture, peers)) {
+      if (only.length > 0 && !only.some((o) => command.label.includes(o) || command.id.includes(o))) continue;
+      all.push({ command, capture, runs: [], failed: null });
+    }
+  }
+  const rounds = warmup + runs;
+  for (let round = 0; round < rounds; round++) {
+    const tag = round < warmup ? `warm-up ${round + 1}/${warmup}` : `run ${round - warmup + 1}/${runs}`;
+    for (const m of all) {
+      if (m.failed !== null) continue;
+      if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${tag}: ${m.command.label} (${m.capture.packets} packets)`);
+      const r = await runMeasured(m.command.argv);
+      if (!r.ok) m.failed = r.error ?? 'failed';
+      else if (round >= warmup) m.runs.push(r);
+    }
+  }
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  return all;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const medianMs = (m: Measurement | undefined): number | null =>
+  m && m.failed === null && m.runs.length > 0 ? median(m.runs.map((r) => r.wallMs)) : null;
+
+function renderTable(ms: Measurement[]): string {
+  const table = new Table({
+    head: ['capture', 'command', 'median s', 'range s', 'packets/s', 'MB/s', 'peak RSS MB'],
+    style: { head: [], border: [] },
+    chars: COMPACT,
+    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'right'],
+  });
+  for (const m of ms) {
+    const size = `${Math.round(m.capture.packets / 1000)}k`;
+    const med = medianMs(m);
+    if (m.failed !== null || med === null) {
+      table.push([size, m.command.label, { colSpan: 5, content: `failed: ${(m.failed ?? 'no runs').slice(0, 70)}` }]);
+      continue;
+    }
+    const walls = m.runs.map((r) => r.wallMs);
+    const rss = m.runs.map((r) => r.peakRssKib).filter((x): x is number => x !== null);
+    table.push([
+      size,
+      m.command.label,
+      (med / 1000).toFixed(3),
+      `${(Math.min(...walls) / 1000).toFixed(2)}–${(Math.max(...walls) / 1000).toFixed(2)}`,
+      Math.round(m.capture.packets / (med / 1000)).toLocaleString('en-US'),
+      (m.command.bytes / 1e6 / (med / 1000)).toFixed(1),
+      rss.length > 0 ? (Math.max(...rss) / 1024).toFixed(0) : '?',
+    ]);
+  }
+  return table.toString();
+}
+
+function ratioLine(label: string, value: number | null, target: number, compare: 'max' | 'band' = 'max'): string {
+  if (value === null) return `  ${label}: n/a (a command failed or was not measured)`;
+  const ok = compare === 'max' ? value <= target : Math.abs(value - 1) <= target;
+  const goal = compare === 'max' ? `≤ ${target}` : `1 ± ${target}`;
+  return `  ${label}: ${value.toFixed(3)} (target ${goal}) ${ok ? 'ok' : 'MISSED'}`;
+}
+
+function ratios(ms: Measurement[], capture: GeneratedCaptures): string[] {
+  const t = (id: string): number | null => medianMs(ms.find((m) => m.capture === capture && m.command.id === id));
+  const div = (a: number | null, b: number | null): number | null => (a === null || b === null || b === 0 ? null : a / b);
+  const sum = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a + b);
+  return [
+    `ratios on ${capture.packets} packets:`,
+    ratioLine('synack flows / tshark conv,tcp', div(t('flows'), t('tshark')), 0.15),
+    ratioLine('flows pcapng / pcap', div(t('flows-pcapng'), t('flows')), 1.15),
+    ratioLine('flows pcap.gz / (zcat + flows pcap)', div(t('flows-gzip'), sum(t('zcat'), t('flows'))), 1.3),
+    ratioLine('summary / flows', div(t('summary'), t('flows')), 2),
+    ratioLine('packets / flows', div(t('packets'), t('flows')), 2),
+  ];
+}
+
+function scaling(ms: Measurement[], small: GeneratedCaptures, large: GeneratedCaptures): string {
+  const perPacket = (c: GeneratedCaptures): number | null => {
+    const t = medianMs(ms.find((m) => m.capture === c && m.command.id === 'flows'));
+    return t === null ? null : t / c.packets;
+  };
+  const a = perPacket(small);
+  const b = perPacket(large);
+  const detail = a !== null && b !== null ? ` (${(a * 1e6).toFixed(0)} vs ${(b * 1e6).toFixed(0)} ns/packet)` : '';
+  return ratioLine(`scaling: flows cost per packet ${large.packets} / ${small.packets}${detail}`, a !== null && b !== null ? b / a : null, 0.15, 'band');
+}
+
+async function profile(capture: GeneratedCaptures, outDir: string): Promise<string[]> {
+  const dir = join(outDir, 'prof');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const argv = ['node', '--cpu-prof', '--cpu-prof-dir', dir, SYNACK, 'flows', capture.pcap.path, '--format', 'ndjson'];
+  const r = await runMeasured(argv);
+  if (!r.ok) return [`profile: failed: ${r.error}`];
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).size - statSync(a).size);
+  if (files.length === 0) return ['profile: node wrote no .cpuprofile'];
+  const top = topSelfTime(JSON.parse(readFileSync(files[0]!, 'utf8')) as CpuProfile, 15);
+  const table = new Table({ head: ['self ms', '%', 'function'], style: { head: [], border: [] }, chars: COMPACT, colAligns: ['right', 'right', 'left'] });
+  for (const f of top) table.push([f.ms.toFixed(0), (f.share * 100).toFixed(1), f.label]);
+  return [`profile of synack flows on ${capture.packets} packets (${files[0]}), top 15 by self time:`, table.toString()];
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        large: { type: 'boolean', default: false },
+        prof: { type: 'boolean', default: false },
+        runs: { type: 'string', default: '5' },
+        warmup: { type: 'string', default: '1' },
+        packets: { type: 'string', default: String(DEFAULT_PACKETS) },
+        seed: { type: 'string', default: String(DEFAULT_SEED) },
+        only: { type: 'string', default: '' },
+        out: { type: 'string', default: join(ROOT, 'bench', 'out') },
+        'generate-only': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const int = (name: string, s: string, min: number): number => {
+    const n = Number(s);
+    if (!Number.isSafeInteger(n) || n < min) throw new RangeError(`--${name} wants an integer ≥ ${min}, got ${s}`);
+    return n;
+  };
+  const runs = int('runs', args.runs, 1);
+  const warmup = int('warmup', args.warmup, 0);
+  const seed = int('seed', args.seed, 0);
+  const sizes = [int('packets', args.packets, 1)];
+  if (args.large) sizes.push(LARGE_PACKETS);
+
+  const captures: GeneratedCaptures[] = [];
+  for (const packets of sizes) {
+    const started = process.hrtime.bigint();
+    const c = await ensureCaptures({ packets, seed, dir: args.out });
+    const secs = Number(process.hrtime.bigint() - started) / 1e9;
+    process.stdout.write(`${describeCaptures(c)}${c.reused ? '' : `\n  (${secs.toFixed(1)} s)`}\n`);
+    captures.push(c);
+  }
+  if (args['generate-only']) return 0;
+
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
+    process.stdout.write('note: dist/cli/main.js is missing; run `npm run build` (npm run bench does)\n');
+  }
+  const peers = Object.fromEntries(['tshark', 'tcptrace', 'tcpdump', 'zcat'].map((t) => [t, which(t)]));
+  const missing = Object.entries(peers).filter(([, present]) => !present).map(([t]) => t);
+  process.stdout.write(
+    `measuring: ${warmup} warm-up + ${runs} runs per command; peak RSS from ` +
+      `${hasGnuTime() ? '/usr/bin/time -f %M' : '/proc/<pid>/status VmHWM (apt-get install time for GNU time)'}` +
+      `${missing.length > 0 ? `; not installed: ${missing.join(', ')}` : ''}\n`,
+  );
+  const only = args.only === '' ? [] : args.only.split(',').map((s) => s.trim());
+  const ms = await measure(captures, peers, runs, warmup, only);
+  const lines = [renderTable(ms), ''];
+  for (const c of captures) lines.push(...ratios(ms, c));
+  if (captures.length > 1) lines.push(scaling(ms, captures[0]!, captures[1]!));
+  if (args.prof) lines.push('', ...(await profile(captures[0]!, args.out)));
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = e instanceof RangeError ? 2 : 1;
+  },
+);
