@@ -18,11 +18,15 @@ export interface Endpoint {
 export class Flow {
   /** tshark-compatible stream index. */
   readonly stream: number;
-  readonly key: string;
+  /** FlowTable bucket (both directions of the 4-tuple hash alike) and collision chain. */
+  readonly hash: number;
+  nextInBucket: Flow | null = null;
   readonly ipVersion: 4 | 6;
   /** Address words and port of side 0 (the sender of the first captured segment). */
   private readonly side0Addr: Uint32Array;
   private readonly side0Port: number;
+  private readonly side1Addr: Uint32Array;
+  private readonly side1Port: number;
   /** Endpoints by side, as text. */
   readonly endpoints: [Endpoint, Endpoint];
 
@@ -46,13 +50,15 @@ export class Flow {
   older: Flow | null = null;
   newer: Flow | null = null;
 
-  constructor(stream: number, key: string, first: DecodedPacket, portsReused = false) {
+  constructor(stream: number, hash: number, first: DecodedPacket, portsReused = false) {
     const tcp = first.tcp!;
     this.stream = stream;
-    this.key = key;
+    this.hash = hash;
     this.ipVersion = first.ipVersion === 6 ? 6 : 4;
     this.side0Addr = Uint32Array.from(first.srcAddr);
     this.side0Port = tcp.srcPort;
+    this.side1Addr = Uint32Array.from(first.dstAddr);
+    this.side1Port = tcp.dstPort;
     this.endpoints = [
       { ip: formatAddress(this.ipVersion, first.srcAddr), port: tcp.srcPort },
       { ip: formatAddress(this.ipVersion, first.dstAddr), port: tcp.dstPort },
@@ -67,15 +73,24 @@ export class Flow {
     this.zeek = new ZeekConn({ ignoreChecksums: true });
   }
 
-  /** Which side sent this packet (its source is side 0's address and port, or not). */
+  /**
+   * Which side sent a packet of this 4-tuple: 0 when its source is side 0's endpoint, 1 when it
+   * is side 1's, −1 when the packet belongs to another 4-tuple. A socket connected to itself
+   * (both endpoints equal) counts as side 0.
+   */
+  /** Which side sent this packet of the flow (its source is side 0's endpoint, or not). */
   sideOf(pkt: DecodedPacket, srcPort: number): Side {
-    if (srcPort !== this.side0Port) return 1;
-    const a = pkt.srcAddr;
-    const b = this.side0Addr;
-    if (a[0] !== b[0]) return 1;
-    if (this.ipVersion === 6 && (a[1] !== b[1] || a[2] !== b[2] || a[3] !== b[3])) return 1;
-    // Same address and port on both ends (a socket connected to itself) counts as side 0.
-    return 0;
+    return this.sideOfTuple(pkt, srcPort, pkt.tcp?.dstPort ?? this.side1Port) === 1 ? 1 : 0;
+  }
+
+  sideOfTuple(pkt: DecodedPacket, srcPort: number, dstPort: number): -1 | 0 | 1 {
+    if ((pkt.ipVersion === 6 ? 6 : 4) !== this.ipVersion) return -1;
+    const v6 = this.ipVersion === 6;
+    if (srcPort === this.side0Port && dstPort === this.side1Port
+        && sameAddress(v6, pkt.srcAddr, this.side0Addr) && sameAddress(v6, pkt.dstAddr, this.side1Addr)) return 0;
+    if (srcPort === this.side1Port && dstPort === this.side0Port
+        && sameAddress(v6, pkt.srcAddr, this.side1Addr) && sameAddress(v6, pkt.dstAddr, this.side0Addr)) return 1;
+    return -1;
   }
 
   onSegment(seg: FlowSegment): void {
@@ -101,4 +116,8 @@ export class Flow {
   wiresharkBaseSeq(side: Side): number | null {
     return this.wireshark.baseSeq(side);
   }
+}
+
+function sameAddress(v6: boolean, a: Uint32Array, b: Uint32Array): boolean {
+  return a[0] === b[0] && (!v6 || (a[1] === b[1] && a[2] === b[2] && a[3] === b[3]));
 }

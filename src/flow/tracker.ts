@@ -6,7 +6,7 @@
 import type { DecodedPacket } from '../decode/types.js';
 import { TcpFlag } from '../decode/types.js';
 import { Flow } from './flow.js';
-import { flowKey } from './key.js';
+import { FlowTable, tupleHash } from './flow-table.js';
 import type { FlowSegment, Side } from './types.js';
 
 /** Which rule set decides when a reused 4-tuple starts a new stream. */
@@ -53,7 +53,7 @@ const SWEEP_EVERY_SECONDS = 1;
 export const DEFAULT_MAX_FLOWS = 500_000;
 
 export class FlowTracker {
-  private readonly table = new Map<string, Flow>();
+  private readonly table = new FlowTable();
   private nextStream = 0;
   private readonly linger: number;
   private readonly idle: number;
@@ -91,12 +91,12 @@ export class FlowTracker {
    */
   onSegment(pkt: DecodedPacket): SegmentInfo {
     const tcp = pkt.tcp!;
-    const key = flowKey(pkt, tcp.srcPort, tcp.dstPort);
-    let flow = this.table.get(key);
+    const hash = tupleHash(pkt, tcp.srcPort, tcp.dstPort);
+    let flow = this.table.find(pkt, tcp.srcPort, tcp.dstPort, hash);
     let side: Side = 0;
     let portsReused = false;
     if (flow !== undefined) {
-      side = flow.sideOf(pkt, tcp.srcPort);
+      side = this.table.side;
       if (this.startsNewStream(flow, side, tcp.flags, tcp.seq)) {
         this.emit(flow, 'port-reused');
         portsReused = true;
@@ -106,8 +106,8 @@ export class FlowTracker {
     }
     if (flow === undefined) {
       if (this.table.size >= this.maxFlows) this.evictOldest();
-      flow = new Flow(this.nextStream++, key, pkt, portsReused);
-      this.table.set(key, flow);
+      flow = new Flow(this.nextStream++, hash, pkt, portsReused);
+      this.table.insert(flow);
       this.link(flow);
     } else if (flow !== this.newest) {
       this.unlink(flow);
@@ -181,10 +181,7 @@ export class FlowTracker {
   }
 
   private emit(flow: Flow, reason: FlowEndReason): void {
-    if (this.table.get(flow.key) === flow) {
-      this.table.delete(flow.key);
-      this.unlink(flow);
-    }
+    if (this.table.remove(flow)) this.unlink(flow);
     this.finishing.delete(flow);
     this.opts.onFlow(flow, reason);
   }
