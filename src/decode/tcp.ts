@@ -36,6 +36,52 @@ const LAYER = 'TCP header';
 /** Options object for segments without options (shared, frozen: never write to it). */
 export const NO_OPTIONS: TcpOptions = Object.freeze({});
 
+/**
+ * Every option key, in the order JSON output lists them. The per-header scratch object has all
+ * of them, undefined when absent: JSON.stringify leaves undefined keys out, so the output is as
+ * if absent keys were never there, and the hot path allocates nothing for the common options.
+ */
+function blankOptions(): TcpOptions {
+  return {
+    mss: undefined,
+    wscale: undefined,
+    sack_perm: undefined,
+    sack: undefined,
+    ts_val: undefined,
+    ts_ecr: undefined,
+    tfo: undefined,
+    mptcp: undefined,
+    md5: undefined,
+    ao: undefined,
+    unknown: undefined,
+  };
+}
+
+const SCRATCH = Symbol('options scratch');
+type ScratchHeader = TcpHeader & { [SCRATCH]?: TcpOptions };
+
+/** The header's reused options object, cleared (valid until the header is decoded again). */
+function scratchOptions(h: ScratchHeader): TcpOptions {
+  let o = h[SCRATCH];
+  if (o === undefined) {
+    o = blankOptions();
+    h[SCRATCH] = o;
+  } else {
+    o.mss = undefined;
+    o.wscale = undefined;
+    o.sack_perm = undefined;
+    o.sack = undefined;
+    o.ts_val = undefined;
+    o.ts_ecr = undefined;
+    o.tfo = undefined;
+    o.mptcp = undefined;
+    o.md5 = undefined;
+    o.ao = undefined;
+    o.unknown = undefined;
+  }
+  return o;
+}
+
 /** A blank header for reuse by decodeTcp. */
 export function newTcpHeader(): TcpHeader {
   return {
@@ -114,7 +160,7 @@ export function decodeTcp(
       : decodeError('truncated', LAYER, `data offset says ${hlen} bytes, ${avail} captured`, o + TcpField.DATA_OFFSET_FLAGS);
   }
   if (hlen > TCP_MIN_HEADER_LENGTH && avail > TCP_MIN_HEADER_LENGTH) {
-    const opts: TcpOptions = {};
+    const opts = scratchOptions(h);
     const optErr = parseTcpOptions(d, o + TCP_MIN_HEADER_LENGTH, Math.min(headerEnd, end), headerEnd, opts);
     h.options = opts;
     if (err[0] === null) err[0] = optErr;
