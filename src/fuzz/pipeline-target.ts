@@ -1,7 +1,8 @@
 // The fuzz target: capture bytes in, every output synack can make out. One call runs the
 // whole pipeline (capture parser, layer decoders, flow tracker with its analyzers) over the
-// bytes and renders each segment (packets text and JSON) and each finished flow (flows JSON),
-// with a small flow table so eviction is exercised too. Any exception it lets out is a bug.
+// bytes and renders each segment (packets text and JSON) and each finished flow (flows JSON
+// and table), with a small flow table so eviction is exercised too, then checks that parsing
+// in chunks agrees with parsing whole. Any exception it lets out is a bug.
 //
 // Jazzer.js loads the compiled module (dist/fuzz/pipeline-target.js) and calls fuzz();
 // test/fuzz/*.test.ts call runPipelineOnce() directly for the seeded pass in `npm test`.
@@ -9,8 +10,9 @@
 import { Chalk } from 'chalk';
 import { CaptureParser } from '../capture/parser.js';
 import { segmentResults } from '../cli/packets.js';
-import { flowReport } from '../flow/report.js';
+import { flowReport, type FlowReport } from '../flow/report.js';
 import { analyzeBytes, type InputReport } from '../pipeline.js';
+import { flowsTable } from '../render/flows-table.js';
 import { packetRecord } from '../render/packet-record.js';
 import { packetLine, type TextContext } from '../render/packets-text.js';
 
@@ -35,6 +37,7 @@ const chalk = new Chalk({ level: 0 });
 export function runPipelineOnce(data: Uint8Array): FuzzRun {
   const run: FuzzRun = { report: null!, segments: 0, flows: 0, outputChars: 0, warnings: [] };
   let ctx: TextContext | null = null;
+  const flows: FlowReport[] = [];
   run.report = analyzeBytes(
     data,
     {
@@ -45,7 +48,9 @@ export function runPipelineOnce(data: Uint8Array): FuzzRun {
         run.segments++;
       },
       onFlow: (flow) => {
-        run.outputChars += JSON.stringify(flowReport(flow).report).length;
+        const report = flowReport(flow).report;
+        run.outputChars += JSON.stringify(report).length;
+        if (flows.length < 64) flows.push(report);
         run.flows++;
       },
       onWarning: (m) => {
@@ -54,6 +59,7 @@ export function runPipelineOnce(data: Uint8Array): FuzzRun {
     },
     { maxFlows: FUZZ_MAX_FLOWS, lingerSeconds: 5, idleTimeoutSeconds: 30 },
   );
+  run.outputChars += flowsTable(flows, chalk, 100).length;
   return run;
 }
 

@@ -29,11 +29,10 @@ export function ensureJazzerLoads() {
   const addon = join(fuzzerDir, 'prebuilds', `fuzzer-${process.platform}-${process.arch}.node`);
   if (tryLoad(addon)) return 'loaded';
   if (process.platform !== 'linux' || !existsSync(addon)) return `no usable addon at ${addon}`;
-  const original = existsSync(`${addon}.orig`) ? `${addon}.orig` : addon;
-  const bytes = readFileSync(original);
+  const bytes = readFileSync(addon);
   const changed = rebindC23(bytes);
   if (changed === 0) return 'addon does not load and is not the glibc 2.38 case this script fixes';
-  if (!existsSync(`${addon}.orig`)) copyFileSync(addon, `${addon}.orig`);
+  copyFileSync(addon, `${addon}.orig`);
   writeFileSync(addon, bytes);
   return tryLoad(addon) ? 'patched' : 'patched, but the addon still does not load';
 }

@@ -12,7 +12,7 @@ import { DEFAULT_MAX_FLOWS, FlowTracker, type FlowEndReason } from '../../src/fl
 import { analyzeBytes } from '../../src/pipeline.js';
 import { run } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
-import { openHandshakes } from './pcap-writer.js';
+import { ACK, FIN, openHandshakes, PcapWriter, SYN } from './pcap-writer.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,31 @@ describe('--max-flows', () => {
     const a = ends.filter((e) => e.port === 1024);
     expect(a).toEqual([{ port: 1024, reason: 'end-of-input' }]);
     expect(ends.filter((e) => e.reason === 'evicted')).toHaveLength(51 - 3);
+  });
+
+  it('a flow that already closed (lingering) is evicted before a quieter open one', () => {
+    const w = new PcapWriter();
+    const t = 1_700_000_000;
+    const open = (sport: number, usec: number): void => {
+      w.tcp({ sport, dport: 80, seq: 1, flags: SYN, sec: t, usec });
+      w.tcp({ src: 0x0a000002, dst: 0x0a000001, sport: 80, dport: sport, seq: 9, ack: 2, flags: SYN | ACK, sec: t, usec: usec + 1 });
+      w.tcp({ sport, dport: 80, seq: 2, ack: 10, flags: ACK, sec: t, usec: usec + 2 });
+    };
+    open(1001, 0); // B: open, and the least recently active from here on
+    open(1002, 100); // A: opens, then closes (FIN both ways, last ACK)
+    w.tcp({ sport: 1002, dport: 80, seq: 2, ack: 10, flags: FIN | ACK, sec: t, usec: 110 });
+    w.tcp({ src: 0x0a000002, dst: 0x0a000001, sport: 80, dport: 1002, seq: 10, ack: 3, flags: FIN | ACK, sec: t, usec: 111 });
+    w.tcp({ sport: 1002, dport: 80, seq: 3, ack: 11, flags: ACK, sec: t, usec: 112 });
+    open(1003, 200); // C
+    open(1004, 300); // D: the table (3) is full
+    const ends: { port: number; reason: FlowEndReason }[] = [];
+    analyzeBytes(w.done(), { onFlow: (f, reason) => ends.push({ port: f.endpoints[0].port, reason }) }, { maxFlows: 3 });
+    expect(ends).toEqual([
+      { port: 1002, reason: 'evicted' },
+      { port: 1001, reason: 'end-of-input' },
+      { port: 1003, reason: 'end-of-input' },
+      { port: 1004, reason: 'end-of-input' },
+    ]);
   });
 
   it('eviction is O(1): 200 000 flows through a 50 000-flow table in seconds, not a scan per flow', () => {
