@@ -38,6 +38,8 @@ export interface PipelineOptions {
   maxFlows?: number;
   /** Stops reading when aborted (Ctrl-C): what was read is analysed and reported as at end of input. */
   signal?: AbortSignal;
+  /** Awaited between input chunks (output backpressure, see ReadOptions.between). */
+  between?: () => Promise<void> | undefined;
   /** Running totals, updated as records are read (for a progress line). */
   live?: LiveCounters;
 }
@@ -179,7 +181,7 @@ export async function analyzeInput(
   const timer = handlers.onFinished !== undefined ? setInterval(tick, SETTLE_TICK_MS) : null;
   timer?.unref();
   try {
-    report.capture = await readCapture(input, onRecord, { signal: opts.signal });
+    report.capture = await readCapture(input, onRecord, { signal: opts.signal, between: opts.between });
   } finally {
     if (timer !== null) clearInterval(timer);
   }

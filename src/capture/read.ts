@@ -30,6 +30,12 @@ export interface CaptureSummary {
 export interface ReadOptions extends SourceOptions {
   /** Stop reading when aborted (Ctrl-C on a live pipe): the summary says `interrupted`. */
   signal?: AbortSignal;
+  /**
+   * Called after each chunk has been parsed; reading waits for the promise it may return. The
+   * CLI uses it to wait while the output pipe is full, so a slow reader never makes synack
+   * buffer its output without bound.
+   */
+  between?: () => Promise<void> | undefined;
 }
 
 /**
@@ -54,9 +60,11 @@ export async function readCapture(
       for await (const chunk of source.chunks) {
         parser.feed(chunk);
         if (parser.error !== null) break;
+        const wait = opts.between?.();
+        if (wait !== undefined) await wait;
       }
     } else {
-      interrupted = await feedUntilAborted(source.chunks, parser, signal);
+      interrupted = await feedUntilAborted(source.chunks, parser, signal, opts.between);
     }
   } catch (err) {
     if (!(err instanceof CaptureError)) throw err;
@@ -87,6 +95,7 @@ async function feedUntilAborted(
   chunks: AsyncIterable<Uint8Array>,
   parser: CaptureParser,
   signal: AbortSignal,
+  between: (() => Promise<void> | undefined) | undefined,
 ): Promise<boolean> {
   if (signal.aborted) return true;
   let onAbort!: () => void;
@@ -110,6 +119,8 @@ async function feedUntilAborted(
         await it.return?.();
         return false;
       }
+      const wait = between?.();
+      if (wait !== undefined && (await Promise.race([wait, aborted])) === 'aborted') return true;
     }
   } finally {
     signal.removeEventListener('abort', onAbort);

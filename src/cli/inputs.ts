@@ -54,6 +54,7 @@ export async function runInputs(
     const report = await analyzeInput(input === '-' ? io.stdin : input, h, {
       ...opts,
       signal: io.signal,
+      between: io.backpressure ? () => io.backpressure!() : undefined,
       live: progress.live,
     });
     progress.stop();

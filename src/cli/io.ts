@@ -18,6 +18,11 @@ export interface Io {
   flush(): Promise<void>;
   /** Aborted on Ctrl-C / SIGTERM: commands stop reading and report what they have. */
   signal?: AbortSignal;
+  /**
+   * A promise while the output is backed up (a slow reader on the pipe), else undefined: the
+   * pipeline waits on it between input chunks so output never piles up in memory.
+   */
+  backpressure?(): Promise<void> | undefined;
 }
 
 /** Thrown by an Io's stdout when the reader went away (EPIPE): stop quietly, exit 0. */

@@ -6,6 +6,8 @@
 import type { Io } from './io.js';
 
 const FLUSH_AT = 1 << 16;
+/** Output queued in the stream beyond which reading pauses until the reader catches up. */
+const BACKLOG_LIMIT = 4 << 20;
 
 export function processIo(): Io {
   let pending = '';
@@ -69,6 +71,11 @@ export function processIo(): Io {
     env: process.env,
     stdin: process.stdin,
     signal: controller.signal,
+    backpressure() {
+      flushNow();
+      if (closed || out.writableLength < BACKLOG_LIMIT) return undefined;
+      return new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    },
     flush() {
       flushNow();
       return new Promise<void>((resolve) => {
