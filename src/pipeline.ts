@@ -127,12 +127,18 @@ function startAnalysis(
   const finished = onFinished !== undefined ? new WeakSet<Flow>() : null;
   // Finished flows waiting to settle, in the order they finished.
   const settling: { flow: Flow; sec: number; wall: number }[] = [];
+  let settleHead = 0;
   const settleDue = (nowSec: number, wallMs: number): void => {
-    while (settling.length > 0) {
-      const head = settling[0]!;
-      if (nowSec - head.sec < SETTLE_SECONDS && wallMs - head.wall < SETTLE_WALL_MS) return;
-      settling.shift();
+    while (settleHead < settling.length) {
+      const head = settling[settleHead]!;
+      if (nowSec - head.sec < SETTLE_SECONDS && wallMs - head.wall < SETTLE_WALL_MS) break;
+      settleHead++;
       if (!emitted.has(head.flow)) onFinished!(head.flow);
+    }
+    // Drop the consumed front now and then (shift() on every flow would be quadratic).
+    if (settleHead > 1024 && settleHead * 2 > settling.length) {
+      settling.splice(0, settleHead);
+      settleHead = 0;
     }
   };
   // Flows the tracker has handed over (onFlow): too late for onFinished.
@@ -164,7 +170,8 @@ function startAnalysis(
         finished.add(info.flow);
         settling.push({ flow: info.flow, sec: pkt.tsSec, wall: performance.now() });
       }
-      if (settling.length > 0) settleDue(pkt.tsSec, performance.now());
+      // Per record only capture time moves the queue; the wall clock is read between chunks (tick).
+      if (settleHead < settling.length) settleDue(pkt.tsSec, -Infinity);
     }
   };
   // Between chunks (a quiet pipe), only the wall clock moves.

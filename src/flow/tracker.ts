@@ -119,8 +119,13 @@ export class FlowTracker {
     seg.side = side;
     const wasFinished = flow.finished;
     flow.onSegment(seg);
-    if (!wasFinished && flow.finished) this.finishing.add(flow);
-    else if (wasFinished && !flow.finished) this.finishing.delete(flow);
+    if (flow.finished) {
+      // Kept in order of last activity, so the sweep can stop at the first flow still lingering.
+      if (wasFinished) this.finishing.delete(flow);
+      this.finishing.add(flow);
+    } else if (wasFinished) {
+      this.finishing.delete(flow);
+    }
 
     const now = pkt.tsSec;
     if (now - this.lastSweep >= SWEEP_EVERY_SECONDS) this.sweep(now);
@@ -151,7 +156,8 @@ export class FlowTracker {
   private sweep(now: number): void {
     this.lastSweep = now;
     for (const flow of this.finishing) {
-      if (now - flow.lastSec > this.linger) this.emit(flow, 'closed');
+      if (now - flow.lastSec <= this.linger) break;
+      this.emit(flow, 'closed');
     }
     if (this.idle > 0) {
       while (this.oldest !== null && now - this.oldest.lastSec > this.idle) this.emit(this.oldest, 'idle');
