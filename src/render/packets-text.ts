@@ -44,6 +44,8 @@ export function packetLine(pkt: DecodedPacket, rec: PacketRecord, ctx: TextConte
   if (rec.analysis.length > 0) line += ' ' + c.yellow(`[${rec.analysis.join(', ')}]`);
   for (const t of rec.transitions) line += ' ' + c.cyan(`${t.endpoint} ${t.from}→${t.to}`);
   if (rec.malformed) line += ' ' + c.red(`[malformed: ${rec.malformed}]`);
+  // pcapng packet comments (opt_comment), kept for display; several are joined with newlines.
+  if (pkt.comment !== null) line += ' ' + c.dim(`# ${pkt.comment.replace(/\s*\n\s*/g, ' | ')}`);
   return line + '\n';
 }
 
