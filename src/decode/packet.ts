@@ -91,7 +91,7 @@ export function decodePacket(rec: CaptureRecord, out: DecodedPacket): void {
   out.dataOffset = rec.dataOffset;
   out.comment = rec.comment;
   out.data = rec.data;
-  out.vlanIds.length = 0;
+  if (out.vlanIds.length !== 0) out.vlanIds.length = 0;
   out.ipVersion = 0;
   out.srcAddr.fill(0);
   out.dstAddr.fill(0);

@@ -340,7 +340,7 @@ export class Lifecycle {
   // Per segment.
 
   onSegment(seg: FlowSegment): void {
-    this.lastTransitions.length = 0;
+    if (this.lastTransitions.length !== 0) this.lastTransitions.length = 0;
     const tcp = seg.tcp;
     const frame = seg.pkt.frame;
     const s = this.ep[seg.side];
