@@ -11,7 +11,7 @@ import { flowsTable } from '../render/flows-table.js';
 import { csvHeader, csvRow } from '../render/csv.js';
 import { FLOW_FIELDS, captureField, selectFields, type Field } from '../render/fields.js';
 import { ZEEK_CONN_FIELDS, zeekHeader, zeekRow, zeekUid, type ZeekConnRecord } from '../render/zeek-tsv.js';
-import { UsageError } from './exit.js';
+import { ExitCode, UsageError } from './exit.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { Io } from './io.js';
 import { runInputs } from './inputs.js';
@@ -142,7 +142,7 @@ export async function flowsCommand(captures: string[], opts: FlowsCliOptions, io
     io.stdout(reports.length === 0 ? '[]\n' : '[\n' + reports.map((r) => JSON.stringify(r)).join(',\n') + '\n]\n');
   } else {
     const chalk = makeChalk(colorLevel(opts.color, io.env, io.stdoutIsTTY));
-    io.stdout(flowsTable(reports, chalk, io.columns));
+    if (reports.length > 0 || exit !== ExitCode.INPUT) io.stdout(flowsTable(reports, chalk, io.columns));
   }
   return exit;
 }

@@ -6,6 +6,7 @@ import { Explainer } from '../render/explain.js';
 import { ladderText } from '../render/ladder.js';
 import type { CommandContext } from './command.js';
 import type { Io } from './io.js';
+import { ExitCode } from './exit.js';
 import { runHumanFlows, styleFor, withHumanOptions, type HumanCliOptions } from './summary.js';
 
 export interface LadderCliOptions extends HumanCliOptions {
@@ -43,6 +44,6 @@ export async function ladderCommand(captures: string[], opts: LadderCliOptions, 
     drawn++;
     io.stdout(ladderText(v, style, explainer));
   });
-  if (drawn === 0) io.stdout('No TCP flows matched.\n');
+  if (drawn === 0 && exit !== ExitCode.INPUT) io.stdout('No TCP flows matched.\n');
   return exit;
 }

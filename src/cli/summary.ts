@@ -9,6 +9,7 @@ import type { TcpState } from '../flow/types.js';
 import { Explainer } from '../render/explain.js';
 import { ASCII, UNICODE, flowView, type FlowView, type Style } from '../render/human.js';
 import { summaryText, totalsText } from '../render/summary.js';
+import { ExitCode } from './exit.js';
 import { VERDICT_NAMES, parseVerdict, type Verdict } from '../render/verdict.js';
 import { colorLevel, makeChalk } from './color.js';
 import { withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
@@ -198,6 +199,7 @@ export async function summaryCommand(captures: string[], opts: HumanCliOptions, 
     counts.set(v.verdict, (counts.get(v.verdict) ?? 0) + 1);
     io.stdout(summaryText(v, style, explainer));
   });
-  io.stdout(totalsText(counts, style));
+  // Nothing read at all (missing file, not a capture): stderr said why; no empty totals on stdout.
+  if (counts.size > 0 || exit !== ExitCode.INPUT) io.stdout(totalsText(counts, style));
   return exit;
 }
