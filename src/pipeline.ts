@@ -83,6 +83,22 @@ export const SETTLE_SECONDS = 5;
 export const SETTLE_WALL_MS = 1000;
 const SETTLE_TICK_MS = 250;
 
+// Flow.pipelineMarks bits.
+/** Seen finished and queued to settle. */
+const MARK_QUEUED = 1;
+/** Handed over by the tracker (onFlow): too late for onFinished. */
+const MARK_EMITTED = 2;
+/** Passed to onFinished. */
+const MARK_SETTLED = 4;
+
+/**
+ * Whether the pipeline already passed this flow to onFinished (so an onFlow handler that also
+ * writes finished flows can skip it without keeping its own set of flows).
+ */
+export function passedToOnFinished(flow: Flow): boolean {
+  return (flow.pipelineMarks & MARK_SETTLED) !== 0;
+}
+
 /** A TCP header a receiver would drop (RFC 9293 §3.1: data offset < 5, or longer than the datagram) is not fed to any state machine. */
 function receiverWouldDrop(pkt: DecodedPacket): boolean {
   const err = pkt.error;
@@ -115,7 +131,7 @@ function startAnalysis(
     maxFlows: opts.maxFlows,
     onWarning: handlers.onWarning,
     onFlow: (flow, reason) => {
-      emitted.add(flow);
+      flow.pipelineMarks |= MARK_EMITTED;
       report.flows++;
       if (live !== undefined) live.flows++;
       onFlow?.(flow, reason);
@@ -123,8 +139,6 @@ function startAnalysis(
   });
   const onSegment = handlers.onSegment;
   const onFinished = handlers.onFinished;
-  // Flows already seen finished (a flow can reopen, e.g. a listener back in LISTEN: once is enough).
-  const finished = onFinished !== undefined ? new WeakSet<Flow>() : null;
   // Finished flows waiting to settle, in the order they finished.
   const settling: { flow: Flow; sec: number; wall: number }[] = [];
   let settleHead = 0;
@@ -133,7 +147,11 @@ function startAnalysis(
       const head = settling[settleHead]!;
       if (nowSec - head.sec < SETTLE_SECONDS && wallMs - head.wall < SETTLE_WALL_MS) break;
       settleHead++;
-      if (!emitted.has(head.flow)) onFinished!(head.flow);
+      const flow = head.flow;
+      if ((flow.pipelineMarks & MARK_EMITTED) === 0) {
+        flow.pipelineMarks |= MARK_SETTLED;
+        onFinished!(flow);
+      }
     }
     // Drop the consumed front now and then (shift() on every flow would be quadratic).
     if (settleHead > 1024 && settleHead * 2 > settling.length) {
@@ -141,8 +159,6 @@ function startAnalysis(
       settleHead = 0;
     }
   };
-  // Flows the tracker has handed over (onFlow): too late for onFinished.
-  const emitted = new WeakSet<Flow>();
 
   const onRecord = (rec: CaptureRecord): void => {
     report.frames++;
@@ -165,9 +181,10 @@ function startAnalysis(
     report.tcpSegments++;
     const info = receiverWouldDrop(pkt) ? null : tracker.onSegment(pkt);
     onSegment?.(pkt, info);
-    if (finished !== null) {
-      if (info !== null && info.flow.finished && !finished.has(info.flow)) {
-        finished.add(info.flow);
+    if (onFinished !== undefined) {
+      // Queued once (a flow can reopen, e.g. a listener back in LISTEN: once is enough).
+      if (info !== null && info.flow.finished && (info.flow.pipelineMarks & MARK_QUEUED) === 0) {
+        info.flow.pipelineMarks |= MARK_QUEUED;
         settling.push({ flow: info.flow, sec: pkt.tsSec, wall: performance.now() });
       }
       // Per record only capture time moves the queue; the wall clock is read between chunks (tick).

@@ -15,6 +15,7 @@ import { ExitCode, UsageError } from './exit.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { Io } from './io.js';
 import { runInputs } from './inputs.js';
+import { passedToOnFinished } from '../pipeline.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
 
@@ -124,13 +125,16 @@ export async function flowsCommand(captures: string[], opts: FlowsCliOptions, io
         };
       }
       const write = writeLine;
-      const written = new WeakSet<Flow>();
-      const emit = (flow: Flow): void => {
-        if (written.has(flow)) return;
-        written.add(flow);
-        write(flow, flowReport(flow).report, input, index);
+      const emit = (flow: Flow): void => write(flow, flowReport(flow).report, input, index);
+      // Written once: when it settles (onFinished, at most once per flow and never after
+      // onFlow), else when the tracker hands it over.
+      return {
+        onFinished: emit,
+        onFlow: (flow) => {
+          if (!passedToOnFinished(flow)) emit(flow);
+        },
+        onWarning: (m) => io.stderr(`synack: ${m}\n`),
       };
-      return { onFinished: emit, onFlow: emit, onWarning: (m) => io.stderr(`synack: ${m}\n`) };
     },
     { footer: format === 'text', maxFlows: opts.maxFlows, idleTimeoutSeconds: opts.idleTimeout },
   );

@@ -22,10 +22,21 @@ export class Flow {
   readonly hash: number;
   nextInBucket: Flow | null = null;
   readonly ipVersion: 4 | 6;
-  /** Address words and port of side 0 (the sender of the first captured segment). */
-  private readonly side0Addr: Uint32Array;
+  /**
+   * Address words and port of side 0 (the sender of the first captured segment) and side 1.
+   * Kept as int32 fields (`| 0`) rather than a typed array per side: small integers stay
+   * unboxed in the object, and a flow costs two typed arrays and their buffers less (the flow
+   * table holds up to hundreds of thousands of flows, each surviving several GCs).
+   */
+  private readonly side0A0: number;
+  private readonly side0A1: number;
+  private readonly side0A2: number;
+  private readonly side0A3: number;
   private readonly side0Port: number;
-  private readonly side1Addr: Uint32Array;
+  private readonly side1A0: number;
+  private readonly side1A1: number;
+  private readonly side1A2: number;
+  private readonly side1A3: number;
   private readonly side1Port: number;
   /** Endpoints by side, as text. */
   readonly endpoints: [Endpoint, Endpoint];
@@ -46,6 +57,13 @@ export class Flow {
   readonly wireshark: WiresharkAnalysis;
   readonly zeek: ZeekConn;
 
+  /**
+   * The analysis pipeline's bookkeeping bits for this flow (pipeline.ts); not for other users.
+   * A field instead of WeakSets keyed by flow: every WeakSet entry is an ephemeron the GC must
+   * revisit at each major collection, and a capture can hold hundreds of thousands of flows.
+   */
+  pipelineMarks = 0;
+
   /** FlowTracker's recency list (least recently active first); not for other users. */
   older: Flow | null = null;
   newer: Flow | null = null;
@@ -55,9 +73,17 @@ export class Flow {
     this.stream = stream;
     this.hash = hash;
     this.ipVersion = first.ipVersion === 6 ? 6 : 4;
-    this.side0Addr = Uint32Array.from(first.srcAddr);
+    const src = first.srcAddr;
+    const dst = first.dstAddr;
+    this.side0A0 = src[0]! | 0;
+    this.side0A1 = src[1]! | 0;
+    this.side0A2 = src[2]! | 0;
+    this.side0A3 = src[3]! | 0;
     this.side0Port = tcp.srcPort;
-    this.side1Addr = Uint32Array.from(first.dstAddr);
+    this.side1A0 = dst[0]! | 0;
+    this.side1A1 = dst[1]! | 0;
+    this.side1A2 = dst[2]! | 0;
+    this.side1A3 = dst[3]! | 0;
     this.side1Port = tcp.dstPort;
     this.endpoints = [
       { ip: formatAddress(this.ipVersion, first.srcAddr), port: tcp.srcPort },
@@ -85,11 +111,17 @@ export class Flow {
 
   sideOfTuple(pkt: DecodedPacket, srcPort: number, dstPort: number): -1 | 0 | 1 {
     if ((pkt.ipVersion === 6 ? 6 : 4) !== this.ipVersion) return -1;
-    const v6 = this.ipVersion === 6;
+    // Unused words are zero for IPv4 (decodePacket clears them), so all four always compare.
+    const s = pkt.srcAddr;
+    const d = pkt.dstAddr;
     if (srcPort === this.side0Port && dstPort === this.side1Port
-        && sameAddress(v6, pkt.srcAddr, this.side0Addr) && sameAddress(v6, pkt.dstAddr, this.side1Addr)) return 0;
+        && (s[0]! | 0) === this.side0A0 && (d[0]! | 0) === this.side1A0
+        && (s[1]! | 0) === this.side0A1 && (s[2]! | 0) === this.side0A2 && (s[3]! | 0) === this.side0A3
+        && (d[1]! | 0) === this.side1A1 && (d[2]! | 0) === this.side1A2 && (d[3]! | 0) === this.side1A3) return 0;
     if (srcPort === this.side1Port && dstPort === this.side0Port
-        && sameAddress(v6, pkt.srcAddr, this.side1Addr) && sameAddress(v6, pkt.dstAddr, this.side0Addr)) return 1;
+        && (s[0]! | 0) === this.side1A0 && (d[0]! | 0) === this.side0A0
+        && (s[1]! | 0) === this.side1A1 && (s[2]! | 0) === this.side1A2 && (s[3]! | 0) === this.side1A3
+        && (d[1]! | 0) === this.side0A1 && (d[2]! | 0) === this.side0A2 && (d[3]! | 0) === this.side0A3) return 1;
     return -1;
   }
 
@@ -116,8 +148,4 @@ export class Flow {
   wiresharkBaseSeq(side: Side): number | null {
     return this.wireshark.baseSeq(side);
   }
-}
-
-function sameAddress(v6: boolean, a: Uint32Array, b: Uint32Array): boolean {
-  return a[0] === b[0] && (!v6 || (a[1] === b[1] && a[2] === b[2] && a[3] === b[3]));
 }

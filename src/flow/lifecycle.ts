@@ -238,6 +238,7 @@ export class Lifecycle {
   private resetEnded = false;
   private resetBeforeClose = false;
   private negotiatedShift = false;
+  private isFinished = false;
 
   // Handshake timing (exact; -1 sec when not seen).
   private rttSynSec = -1;
@@ -275,8 +276,16 @@ export class Lifecycle {
     return this.ep[this.clientSide === 0 ? 1 : 0];
   }
 
-  /** Both ends CLOSED or TIME_WAIT, or a reset ended the connection. */
+  /**
+   * Both ends CLOSED or TIME_WAIT, or a reset ended the connection. Only onSegment changes
+   * what this depends on, so it is worked out once per segment there (the tracker and the
+   * pipeline ask several times per packet).
+   */
   get finished(): boolean {
+    return this.isFinished;
+  }
+
+  private computeFinished(): boolean {
     if (this.resetEnded) return true;
     const c = this.client;
     const s = this.server;
@@ -340,6 +349,11 @@ export class Lifecycle {
   // Per segment.
 
   onSegment(seg: FlowSegment): void {
+    this.step(seg);
+    this.isFinished = this.computeFinished();
+  }
+
+  private step(seg: FlowSegment): void {
     if (this.lastTransitions.length !== 0) this.lastTransitions.length = 0;
     const tcp = seg.tcp;
     const frame = seg.pkt.frame;
@@ -415,7 +429,8 @@ export class Lifecycle {
     }
     // RFC 7323 §2.2: the window field of a SYN is never scaled.
     s.hasWnd = true;
-    s.wnd = syn ? tcp.window : tcp.window * 2 ** s.shift;
+    // shift ≤ MAX_WSCALE (settleShift), so a shift by int is exact and cheaper than `2 **` per segment.
+    s.wnd = syn ? tcp.window : tcp.window * (1 << s.shift);
   }
 
   /** Sender side of a SYN or SYN-ACK. Returns false when the segment is to be ignored beyond bookkeeping. */

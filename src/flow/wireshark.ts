@@ -200,7 +200,12 @@ export class WiresharkAnalysis {
   private firstRttNs = 0;
   private mptcpSeen = false;
   private mptcpOps = 0;
-  private readonly totals = new Float64Array(ANALYSIS_NAMES.length);
+  /**
+   * Segments per ANALYSIS bit, allocated on the first flagged segment: most flows never carry a
+   * flag, and a 15-double typed array is too big for V8's on-heap buffers (an off-heap
+   * allocation per flow that the GC must track and free).
+   */
+  private totals: Float64Array | null = null;
 
   constructor(options: WiresharkAnalysisOptions = {}) {
     this.isNew = !options.portsReused;
@@ -243,7 +248,8 @@ export class WiresharkAnalysis {
   /** How many segments of this flow carried each flag so far. */
   counts(): Record<AnalysisName, number> {
     const out = {} as Record<AnalysisName, number>;
-    ANALYSIS_NAMES.forEach((name, i) => (out[name] = this.totals[i]!));
+    const totals = this.totals;
+    for (let i = 0; i < ANALYSIS_NAMES.length; i++) out[ANALYSIS_NAMES[i]!] = totals === null ? 0 : totals[i]!;
     return out;
   }
 
@@ -515,7 +521,8 @@ export class WiresharkAnalysis {
       for (const [internal, shown] of DISPLAY) if (a & internal) flags |= shown;
       // tcp_sequence_number_analysis_print_duplicate: only with a non-zero count.
       if (a & A_DUPLICATE_ACK && this.dupAckNum !== 0) flags |= ANALYSIS.duplicate_ack;
-      for (let i = 0; i < ANALYSIS_NAMES.length; i++) if (flags & (1 << i)) this.totals[i]!++;
+      const totals = (this.totals ??= new Float64Array(ANALYSIS_NAMES.length));
+      for (let i = 0; i < ANALYSIS_NAMES.length; i++) if (flags & (1 << i)) totals[i]!++;
     }
     if (!(a & A_DUPLICATE_ACK)) {
       this.dupAckNum = 0;
