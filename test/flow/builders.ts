@@ -120,7 +120,8 @@ export class Conversation {
   }
 }
 
-function packet(frame: number, sec: number, nsec: number, tcp: TcpHeader): DecodedPacket {
+/** A standalone IPv4/Ethernet DecodedPacket carrying `tcp` (fresh objects, safe to keep). */
+export function packet(frame: number, sec: number, nsec: number, tcp: TcpHeader): DecodedPacket {
   return {
     frame,
     tsSec: sec,

@@ -5,9 +5,10 @@
 // (cited where they are).
 
 import { describe, expect, it } from 'vitest';
-import type { DecodedPacket, TcpOptions } from '../../src/decode/types.js';
+import type { TcpHeader, TcpOptions } from '../../src/decode/types.js';
 import { TcpFlag } from '../../src/decode/types.js';
 import type { FlowSegment, Side } from '../../src/flow/types.js';
+import { packet } from './builders.js';
 import { ANALYSIS, COMPLETENESS, WiresharkAnalysis, analysisNames } from '../../src/flow/wireshark.js';
 
 const { SYN, ACK, FIN, RST, PSH } = TcpFlag;
@@ -45,29 +46,7 @@ class Script {
     this.ns += (o.dt ?? 10) * 1e6;
     this.frame++;
     const len = o.len ?? 0;
-    const pkt: DecodedPacket = {
-      frame: this.frame,
-      tsSec: Math.floor(this.ns / 1e9),
-      tsNsec: this.ns % 1e9,
-      tsPrecision: 9,
-      interfaceId: 0,
-      linkType: 1,
-      capturedLength: 54 + len,
-      originalLength: 54 + len,
-      dataOffset: 0,
-      comment: null,
-      data: new Uint8Array(0),
-      vlanIds: [],
-      ipVersion: 4,
-      srcAddr: new Uint32Array(4),
-      dstAddr: new Uint32Array(4),
-      ttl: 64,
-      ipOffset: 14,
-      tcp: null,
-      notTcp: null,
-      error: null,
-    };
-    pkt.tcp = {
+    const tcp: TcpHeader = {
       srcPort: side === 0 ? 40000 : 80,
       dstPort: side === 0 ? 80 : 40000,
       seq: o.rawSeq ?? raw(side, relSeq),
@@ -82,7 +61,8 @@ class Script {
       payloadOffset: 54,
       options: o.options ?? {},
     };
-    return { pkt, tcp: pkt.tcp, side };
+    const pkt = packet(this.frame, Math.floor(this.ns / 1e9), this.ns % 1e9, tcp);
+    return { pkt, tcp, side };
   }
 
   send(side: Side, flags: number, relSeq: number, relAck: number, o: SendOpts = {}): WiresharkAnalysis {
