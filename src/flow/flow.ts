@@ -143,9 +143,4 @@ export class Flow {
   get finished(): boolean {
     return this.lifecycle.finished;
   }
-
-  /** Wireshark's base sequence number for a side, if known yet (for the port-reuse rule). */
-  wiresharkBaseSeq(side: Side): number | null {
-    return this.wireshark.baseSeq(side);
-  }
 }

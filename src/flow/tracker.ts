@@ -93,15 +93,18 @@ export class FlowTracker {
     const tcp = pkt.tcp!;
     const hash = tupleHash(pkt, tcp.srcPort, tcp.dstPort);
     let flow = this.table.find(pkt, tcp.srcPort, tcp.dstPort, hash);
-    let side: Side = 0;
+    const seg = this.seg;
+    seg.pkt = pkt;
+    seg.tcp = tcp;
+    seg.side = 0;
     let portsReused = false;
     if (flow !== undefined) {
-      side = this.table.side;
-      if (this.startsNewStream(flow, side, tcp.flags, tcp.seq)) {
+      seg.side = this.table.side;
+      if (this.startsNewStream(flow, seg)) {
         this.emit(flow, 'port-reused');
         portsReused = true;
         flow = undefined;
-        side = 0;
+        seg.side = 0;
       }
     }
     if (flow === undefined) {
@@ -113,10 +116,7 @@ export class FlowTracker {
       this.unlink(flow);
       this.link(flow);
     }
-    const seg = this.seg;
-    seg.pkt = pkt;
-    seg.tcp = tcp;
-    seg.side = side;
+    const side = seg.side;
     const wasFinished = flow.finished;
     flow.onSegment(seg);
     if (flow.finished) {
@@ -141,11 +141,10 @@ export class FlowTracker {
    * its direction starts a new conversation. Current Wireshark also starts one for any bare SYN
    * once the conversation has seen a FIN or RST; TShark 4.0 does not.
    */
-  private startsNewStream(flow: Flow, side: Side, flags: number, seq: number): boolean {
-    if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return false;
-    const base = flow.wiresharkBaseSeq(side);
-    if (base !== null && base !== seq) return true;
-    return this.rules === 'current' && flow.sawFinOrRst;
+  private startsNewStream(flow: Flow, seg: FlowSegment): boolean {
+    if (flow.wireshark.startsNewConversation(seg)) return true;
+    const bareSyn = (seg.tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
+    return bareSyn && this.rules === 'current' && flow.sawFinOrRst;
   }
 
   /**
