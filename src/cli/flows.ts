@@ -110,7 +110,7 @@ export async function flowsCommand(captures: string[], opts: FlowsCliOptions, io
     writeLine = (flow, _r, _input, index) => io.stdout(zeekRow(fields, zeekRecord(flow, index)));
   }
 
-  const held: { input: number; report: FlowReport }[] = [];
+  const held: { input: number; capture: string; report: FlowReport }[] = [];
   const { exit } = await runInputs(
     captures,
     io,
@@ -119,7 +119,7 @@ export async function flowsCommand(captures: string[], opts: FlowsCliOptions, io
         return {
           onFlow: (flow) => {
             const { report } = flowReport(flow);
-            held.push({ input: index, report: several ? ({ capture: input, ...report } as FlowReport) : report });
+            held.push({ input: index, capture: input, report });
           },
           onWarning: (m) => io.stderr(`synack: ${m}\n`),
         };
@@ -141,10 +141,18 @@ export async function flowsCommand(captures: string[], opts: FlowsCliOptions, io
   if (writeLine !== null) return exit;
   // Flows complete in the order their connections end; people and documents want stream order.
   held.sort((a, b) => a.input - b.input || a.report.stream - b.report.stream);
-  const reports = held.map((h) => h.report);
   if (format === 'json') {
-    io.stdout(reports.length === 0 ? '[]\n' : '[\n' + reports.map((r) => JSON.stringify(r)).join(',\n') + '\n]\n');
+    if (held.length === 0) io.stdout('[]\n');
+    else {
+      // One record per line, written as it is serialised (never one string of the whole array).
+      for (let i = 0; i < held.length; i++) {
+        const { capture, report } = held[i]!;
+        io.stdout((i === 0 ? '[\n' : ',\n') + JSON.stringify(several ? { capture, ...report } : report));
+      }
+      io.stdout('\n]\n');
+    }
   } else {
+    const reports = held.map((h) => (several ? ({ capture: h.capture, ...h.report } as FlowReport) : h.report));
     const chalk = makeChalk(colorLevel(opts.color, io.env, io.stdoutIsTTY));
     if (reports.length > 0 || exit !== ExitCode.INPUT) io.stdout(flowsTable(reports, chalk, io.columns));
   }
