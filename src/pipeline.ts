@@ -2,6 +2,7 @@
 // Commands plug renderers into its two callbacks (per segment, per finished flow) and get back
 // what was read, skipped and damaged, so they can report it and choose the exit status.
 
+import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { parseCapture, readCapture, type CaptureSummary } from './capture/index.js';
 import type { CaptureRecord } from './capture/types.js';
@@ -76,9 +77,9 @@ const MAX_EXAMPLES = 5;
  */
 export const SETTLE_SECONDS = 5;
 /**
- * Wall-clock milliseconds after which a finished flow is handed over anyway. A file is read far
- * faster than it was captured, so there the capture-time rule always decides; on a live pipe
- * capture time only moves with packets, and this keeps output flowing when the pipe is quiet.
+ * Wall-clock milliseconds after which a finished flow is handed over anyway, on a live input
+ * (stdin, a pipe): there capture time only moves with packets, and this keeps output flowing
+ * when the pipe is quiet. Never on a regular file, whose output must not depend on read speed.
  */
 export const SETTLE_WALL_MS = 1000;
 const SETTLE_TICK_MS = 250;
@@ -202,7 +203,9 @@ export async function analyzeInput(
   opts: PipelineOptions = {},
 ): Promise<InputReport> {
   const { report, tracker, onRecord, tick } = startAnalysis(handlers, opts);
-  const timer = handlers.onFinished !== undefined ? setInterval(tick, SETTLE_TICK_MS) : null;
+  // The wall clock settles flows only on a live input: on a file, capture time alone decides,
+  // so what is written, and in what order, never depends on how fast the machine reads.
+  const timer = handlers.onFinished !== undefined && isLive(input) ? setInterval(tick, SETTLE_TICK_MS) : null;
   timer?.unref();
   try {
     report.capture = await readCapture(input, onRecord, { signal: opts.signal, between: opts.between });
@@ -233,6 +236,16 @@ export function analyzeBytes(bytes: Uint8Array, handlers: PipelineHandlers, opts
   };
   tracker.finishAll();
   return report;
+}
+
+/** Standard input, a stream, or a path that is not a regular file (a FIFO, /dev/stdin). */
+function isLive(input: string | Readable): boolean {
+  if (typeof input !== 'string' || input === '-') return true;
+  try {
+    return !statSync(input).isFile();
+  } catch {
+    return false; // cannot be opened: reading it reports why
+  }
 }
 
 function describeMalformed(pkt: DecodedPacket): string {
