@@ -1,6 +1,7 @@
 // What every command module shares: the context it runs in and the options all commands take.
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { availableParallelism } from 'node:os';
 import { DEFAULT_MAX_FLOWS } from '../flow/tracker.js';
 import type { Io } from './io.js';
 
@@ -15,6 +16,8 @@ export interface CommonOptions {
   color?: boolean;
   /** Upper bound on flows held at once (--max-flows); beyond it the least recently active are finished early. */
   maxFlows?: number;
+  /** Inputs analysed at once on worker threads (--jobs; commands whose output allows it). */
+  jobs?: number;
 }
 
 /** Adds the options every command takes. */
@@ -44,4 +47,21 @@ export function maxFlowsOption(): Option {
 
 export function formatOption(choices: string[], dflt: string): Option {
   return new Option('-f, --format <format>', 'output format').choices(choices).default(dflt);
+}
+
+/** Parses a --jobs value: a whole number, at least 1. */
+export function parseJobs(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('expected a whole number of threads, 1 to 256');
+  return n;
+}
+
+/**
+ * -j, --jobs N: several inputs are analysed N at a time, each on its own worker thread (the
+ * default uses every core). Output is the same as with --jobs 1, byte for byte.
+ */
+export function jobsOption(formats: string): Option {
+  return new Option('-j, --jobs <n>', `several capture files in ${formats}: how many to analyse at once, each on its own thread (same output)`)
+    .argParser(parseJobs)
+    .default(availableParallelism(), 'number of cores');
 }

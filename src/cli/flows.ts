@@ -15,9 +15,9 @@ import { ExitCode, UsageError } from './exit.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { Io } from './io.js';
 import { runInputs } from './inputs.js';
-import { passedToOnFinished } from '../pipeline.js';
+import { passedToOnFinished, type PipelineHandlers } from '../pipeline.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { formatOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
+import { formatOption, jobsOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
 
 export type FlowsFormat = 'text' | 'json' | 'ndjson' | 'csv' | 'zeek';
 
@@ -27,6 +27,65 @@ export interface FlowsCliOptions extends CommonOptions {
   fields?: string;
   /** Capture-time seconds without a segment after which an open flow is written (0: never). */
   idleTimeout?: number;
+}
+
+export type FlowLineFormat = 'ndjson' | 'csv' | 'zeek';
+
+/** What decides how flows are written as lines (serialisable: a worker thread rebuilds it). */
+export interface FlowLineSpec {
+  command: 'flows';
+  format: FlowLineFormat;
+  fields?: string;
+  /** Several inputs: records carry the input's name ("capture") or index (Zeek uid). */
+  several: boolean;
+}
+
+/**
+ * The line formats (ndjson, csv, zeek): the header, and for each input the handlers that write
+ * each flow as soon as it is known. Throws UsageError for unknown --fields.
+ */
+export function flowLines(spec: FlowLineSpec, io: Io): { header: string; handlers: (input: string, index: number) => PipelineHandlers } {
+  let header = '';
+  let writeLine: (flow: Flow, input: string, index: number) => void;
+  if (spec.format === 'ndjson') {
+    const several = spec.several;
+    writeLine = (flow, input) => {
+      const report = flowReport(flow).report;
+      io.stdout(JSON.stringify(several ? { capture: input, ...report } : report) + '\n');
+    };
+  } else if (spec.format === 'csv') {
+    const base = selectFields(FLOW_FIELDS, spec.fields);
+    if (base.unknown.length > 0) throw unknownFields(base.unknown, FLOW_FIELDS);
+    let fields: Field<FlowReport>[] = base.fields;
+    let currentInput = '';
+    if (spec.several) fields = [captureField<FlowReport>(() => currentInput), ...fields];
+    header = csvHeader(fields as Field<unknown>[]);
+    writeLine = (flow, input) => {
+      currentInput = input;
+      io.stdout(csvRow(fields, flowReport(flow).report));
+    };
+  } else {
+    const sel = selectFields(ZEEK_CONN_FIELDS, spec.fields);
+    if (sel.unknown.length > 0) throw unknownFields(sel.unknown, ZEEK_CONN_FIELDS);
+    const fields = sel.fields;
+    header = zeekHeader(fields);
+    writeLine = (flow, _input, index) => io.stdout(zeekRow(fields, zeekRecord(flow, index)));
+  }
+  return {
+    header,
+    handlers: (input, index) => {
+      const emit = (flow: Flow): void => writeLine(flow, input, index);
+      // Written once: when it settles (onFinished, at most once per flow and never after
+      // onFlow), else when the tracker hands it over.
+      return {
+        onFinished: emit,
+        onFlow: (flow) => {
+          if (!passedToOnFinished(flow)) emit(flow);
+        },
+        onWarning: (m) => io.stderr(`synack: ${m}\n`),
+      };
+    },
+  };
 }
 
 /** Parses a duration in seconds (--idle-timeout): a non-negative number. */
@@ -48,7 +107,8 @@ export function registerFlows(program: Command, ctx: CommandContext): void {
         new Option('--idle-timeout <seconds>', 'write a flow once it has been idle this long (capture time); 0 = only at the end')
           .argParser(parseSeconds)
           .default(0),
-      ),
+      )
+      .addOption(jobsOption('ndjson, csv or zeek')),
   )
     .addHelpText(
       'after',
@@ -86,59 +146,38 @@ export async function flowsCommand(captures: string[], opts: FlowsCliOptions, io
     throw new UsageError('--fields applies to --format csv and --format zeek');
   }
 
-  // Line formats: one writer per record, header first.
-  let writeLine: ((flow: Flow, report: FlowReport, input: string, index: number) => void) | null = null;
-  if (format === 'ndjson') {
-    writeLine = (_f, report, input) =>
-      io.stdout(JSON.stringify(several ? { capture: input, ...report } : report) + '\n');
-  } else if (format === 'csv') {
-    const base = selectFields(FLOW_FIELDS, opts.fields);
-    if (base.unknown.length > 0) throw unknownFields(base.unknown, FLOW_FIELDS);
-    let fields: Field<FlowReport>[] = base.fields;
-    let currentInput = '';
-    if (several) fields = [captureField<FlowReport>(() => currentInput), ...fields];
-    io.stdout(csvHeader(fields as Field<unknown>[]));
-    writeLine = (_f, report, input) => {
-      currentInput = input;
-      io.stdout(csvRow(fields, report));
-    };
-  } else if (format === 'zeek') {
-    const sel = selectFields(ZEEK_CONN_FIELDS, opts.fields);
-    if (sel.unknown.length > 0) throw unknownFields(sel.unknown, ZEEK_CONN_FIELDS);
-    const fields = sel.fields;
-    io.stdout(zeekHeader(fields));
-    writeLine = (flow, _r, _input, index) => io.stdout(zeekRow(fields, zeekRecord(flow, index)));
-  }
+  const lines = format === 'ndjson' || format === 'csv' || format === 'zeek'
+    ? flowLines({ command: 'flows', format, fields: opts.fields, several }, io)
+    : null;
+  if (lines !== null) io.stdout(lines.header);
 
   const held: { input: number; capture: string; report: FlowReport }[] = [];
+  const jobs = opts.jobs ?? 1;
   const { exit } = await runInputs(
     captures,
     io,
     (input, index) => {
-      if (writeLine === null) {
-        return {
-          onFlow: (flow) => {
-            const { report } = flowReport(flow);
-            held.push({ input: index, capture: input, report });
-          },
-          onWarning: (m) => io.stderr(`synack: ${m}\n`),
-        };
-      }
-      const write = writeLine;
-      const emit = (flow: Flow): void => write(flow, flowReport(flow).report, input, index);
-      // Written once: when it settles (onFinished, at most once per flow and never after
-      // onFlow), else when the tracker hands it over.
+      if (lines !== null) return lines.handlers(input, index);
       return {
-        onFinished: emit,
         onFlow: (flow) => {
-          if (!passedToOnFinished(flow)) emit(flow);
+          const { report } = flowReport(flow);
+          held.push({ input: index, capture: input, report });
         },
         onWarning: (m) => io.stderr(`synack: ${m}\n`),
       };
     },
-    { footer: format === 'text', maxFlows: opts.maxFlows, idleTimeoutSeconds: opts.idleTimeout },
+    {
+      footer: format === 'text',
+      maxFlows: opts.maxFlows,
+      idleTimeoutSeconds: opts.idleTimeout,
+      // The line formats are written input after input: each input can be analysed on its own
+      // thread and its lines replayed in order.
+      parallel: lines !== null && jobs > 1
+        ? { jobs, job: { command: 'flows', format: format as FlowLineFormat, fields: opts.fields, several, maxFlows: opts.maxFlows, idleTimeout: opts.idleTimeout } }
+        : undefined,
+    },
   );
-  if (writeLine !== null) return exit;
+  if (lines !== null) return exit;
   // Flows complete in the order their connections end; people and documents want stream order.
   held.sort((a, b) => a.input - b.input || a.report.stream - b.report.stream);
   if (format === 'json') {

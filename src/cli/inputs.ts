@@ -5,6 +5,8 @@ import { analyzeInput, type InputReport, type PipelineHandlers, type PipelineOpt
 import { ExitCode } from './exit.js';
 import type { Io } from './io.js';
 import { startProgress } from './progress.js';
+import { runParallel } from './parallel.js';
+import type { InputJob } from './parallel.js';
 
 export function inputName(input: string): string {
   return input === '-' ? '<stdin>' : input;
@@ -26,23 +28,36 @@ export function footer(name: string, r: InputReport): string {
   return s + '\n';
 }
 
+/** How to run inputs on worker threads (see parallel.ts); absent: one after the other. */
+export interface ParallelOptions {
+  /** Inputs analysed at once (--jobs). */
+  jobs: number;
+  /** What a worker rebuilds the handlers from (the command's line-format writer). */
+  job: InputJob;
+}
+
 /**
- * Analyses each input in turn. Capture-level damage is reported with the file name, byte offset
- * and how much was read; it makes the exit status 3 but never hides what was decoded.
+ * Analyses each input. Capture-level damage is reported with the file name, byte offset and how
+ * much was read; it makes the exit status 3 but never hides what was decoded. With `parallel`
+ * (and more than one file to read), inputs are analysed on worker threads at the same time;
+ * what reaches stdout and stderr is the same, byte for byte, as one after the other.
  */
 export async function runInputs(
   inputs: string[],
   io: Io,
   handlers: (input: string, index: number) => PipelineHandlers,
-  opts: PipelineOptions & { footer: boolean },
+  opts: PipelineOptions & { footer: boolean; parallel?: ParallelOptions },
 ): Promise<{ exit: number; reports: InputReport[] }> {
-  let exit: number = ExitCode.OK;
-  const reports: InputReport[] = [];
-  const footers: string[] = [];
   const stdinUses = inputs.filter((i) => i === '-').length;
   if (stdinUses > 1) {
     io.stderr('synack: standard input (-) can be read only once\n');
-    return { exit: ExitCode.USAGE, reports };
+    return { exit: ExitCode.USAGE, reports: [] };
+  }
+  const outcome = new InputOutcome(io, opts.footer);
+  const parallel = opts.parallel;
+  if (parallel !== undefined && parallel.jobs > 1 && inputs.length > 1 && stdinUses === 0) {
+    await runParallel(inputs, io, parallel, opts, outcome);
+    return outcome.finish();
   }
   for (const [index, input] of inputs.entries()) {
     const name = inputName(input);
@@ -58,10 +73,32 @@ export async function runInputs(
       live: progress.live,
     });
     progress.stop();
-    reports.push(report);
+    if (!outcome.add(name, report)) break;
+  }
+  return outcome.finish();
+}
+
+/**
+ * What happened to each input, said on stderr in input order, and the exit status it makes.
+ * Shared by the sequential and the parallel runs so both say exactly the same.
+ */
+export class InputOutcome {
+  exit: number = ExitCode.OK;
+  readonly reports: InputReport[] = [];
+  private readonly footers: string[] = [];
+
+  constructor(
+    private readonly io: Io,
+    private readonly footer: boolean,
+  ) {}
+
+  /** Reports one input; false when reading stopped there (Ctrl-C) and later inputs are not read. */
+  add(name: string, report: InputReport): boolean {
+    const io = this.io;
+    this.reports.push(report);
     const err = report.capture.error;
     if (err !== null) {
-      exit = ExitCode.INPUT;
+      this.exit = ExitCode.INPUT;
       if (err.kind === 'io') {
         io.stderr(`synack: ${name}: ${err.reason}\n`);
       } else {
@@ -70,14 +107,18 @@ export async function runInputs(
       }
     }
     // Footers wait for the end of the run: a reader that went away (`| head`) silences them.
-    if (opts.footer && (err === null || report.frames > 0)) footers.push(footer(name, report));
+    if (this.footer && (err === null || report.frames > 0)) this.footers.push(footer(name, report));
     for (const example of report.malformedExamples) io.stderr(`synack: ${name}: malformed: ${example}\n`);
     if (report.interrupted) {
       // Ctrl-C / SIGTERM: what was read is reported as at end of input; later inputs are not read.
       io.stderr(`synack: ${name}: interrupted after ${report.frames} frame${report.frames === 1 ? '' : 's'}; reporting what was read\n`);
-      break;
+      return false;
     }
+    return true;
   }
-  for (const f of footers) io.stderr(f);
-  return { exit, reports };
+
+  finish(): { exit: number; reports: InputReport[] } {
+    for (const f of this.footers) this.io.stderr(f);
+    return { exit: this.exit, reports: this.reports };
+  }
 }

@@ -13,8 +13,9 @@ import { UsageError } from './exit.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { Io } from './io.js';
 import { runInputs } from './inputs.js';
+import type { PipelineHandlers } from '../pipeline.js';
 import type { Command } from 'commander';
-import { formatOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
+import { formatOption, jobsOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
 
 export interface PacketsCliOptions extends CommonOptions {
   format: 'text' | 'json' | 'ndjson' | 'csv';
@@ -29,7 +30,8 @@ export function registerPackets(program: Command, ctx: CommandContext): void {
       .description('one line per TCP segment: flags, relative seq/ack, window, options, stream')
       .argument('<capture...>', 'capture files (pcap, pcapng, optionally gzip-compressed), or - for stdin')
       .addOption(formatOption(['text', 'json', 'ndjson', 'csv'], 'text'))
-      .option('--fields <list>', 'columns for csv, comma-separated (README "Output fields")'),
+      .option('--fields <list>', 'columns for csv, comma-separated (README "Output fields")')
+      .addOption(jobsOption('ndjson or csv')),
   )
     .addHelpText(
       'after',
@@ -71,22 +73,76 @@ export function segmentResults(pkt: DecodedPacket, info: SegmentInfo | null): Se
   };
 }
 
+export type PacketLineFormat = 'ndjson' | 'csv';
+
+/** What decides how segments are written as lines (serialisable: a worker thread rebuilds it). */
+export interface PacketLineSpec {
+  command: 'packets';
+  format: PacketLineFormat;
+  fields?: string;
+  /** Several inputs: each record gains a first key (column) "capture", the input as named. */
+  several: boolean;
+}
+
+/**
+ * The line formats (ndjson, csv): the header, and for each input the handler writing each
+ * segment as it is tracked. Throws UsageError for unknown --fields.
+ */
+export function packetLines(spec: PacketLineSpec, io: Io): { header: string; handlers: (input: string, index: number) => PipelineHandlers } {
+  const several = spec.several;
+  let currentInput = '';
+  if (spec.format === 'csv') {
+    const sel = selectFields(PACKET_FIELDS, spec.fields);
+    if (sel.unknown.length > 0) throw unknownFields(sel.unknown, PACKET_FIELDS);
+    const fields = several ? [captureField<PacketRecord>(() => currentInput), ...sel.fields] : sel.fields;
+    const onSegment = (pkt: DecodedPacket, info: SegmentInfo | null): void =>
+      io.stdout(csvRow(fields, packetRecord(pkt, segmentResults(pkt, info))));
+    return {
+      header: csvHeader(fields as Field<unknown>[]),
+      handlers: (input) => {
+        currentInput = input;
+        return { onSegment };
+      },
+    };
+  }
+  const onSegment = (pkt: DecodedPacket, info: SegmentInfo | null): void => {
+    const rec = packetRecord(pkt, segmentResults(pkt, info));
+    io.stdout(JSON.stringify(several ? { capture: currentInput, ...rec } : rec) + '\n');
+  };
+  return {
+    header: '',
+    handlers: (input) => {
+      currentInput = input;
+      return { onSegment };
+    },
+  };
+}
+
 export async function packetsCommand(captures: string[], opts: PacketsCliOptions, io: Io): Promise<number> {
   const format = opts.format;
+  // Several inputs: each record gains a first key (column) "capture", the input as named.
+  const several = captures.length > 1;
+  if (opts.fields !== undefined && format !== 'csv') throw new UsageError('--fields applies to --format csv');
+  if (format === 'ndjson' || format === 'csv') {
+    const lines = packetLines({ command: 'packets', format, fields: opts.fields, several }, io);
+    io.stdout(lines.header);
+    const jobs = opts.jobs ?? 1;
+    const { exit } = await runInputs(captures, io, lines.handlers, {
+      footer: false,
+      maxFlows: opts.maxFlows,
+      // Each input's lines follow the previous input's: inputs can be analysed on their own
+      // threads and their lines replayed in order.
+      parallel: jobs > 1
+        ? { jobs, job: { command: 'packets', format, fields: opts.fields, several, maxFlows: opts.maxFlows } }
+        : undefined,
+    });
+    return exit;
+  }
+
   const chalk = makeChalk(format === 'text' ? colorLevel(opts.color, io.env, io.stdoutIsTTY) : 0);
   let first = true;
   let ctx: TextContext | null = null;
-  // Several inputs: each record gains a first key (column) "capture", the input as named.
-  const several = captures.length > 1;
   let currentInput = '';
-  let csvFields: Field<PacketRecord>[] = [];
-  if (opts.fields !== undefined && format !== 'csv') throw new UsageError('--fields applies to --format csv');
-  if (format === 'csv') {
-    const sel = selectFields(PACKET_FIELDS, opts.fields);
-    if (sel.unknown.length > 0) throw unknownFields(sel.unknown, PACKET_FIELDS);
-    csvFields = several ? [captureField<PacketRecord>(() => currentInput), ...sel.fields] : sel.fields;
-    io.stdout(csvHeader(csvFields as Field<unknown>[]));
-  }
   if (format === 'json') io.stdout('[');
 
   const emit = (pkt: DecodedPacket, info: SegmentInfo | null): void => {
@@ -94,10 +150,6 @@ export async function packetsCommand(captures: string[], opts: PacketsCliOptions
     if (format === 'text') {
       ctx ??= { chalk, t0Sec: pkt.tsSec, t0Nsec: pkt.tsNsec };
       io.stdout(packetLine(pkt, rec, ctx));
-    } else if (format === 'csv') {
-      io.stdout(csvRow(csvFields, rec));
-    } else if (format === 'ndjson') {
-      io.stdout(JSON.stringify(several ? { capture: currentInput, ...rec } : rec) + '\n');
     } else {
       io.stdout((first ? '\n' : ',\n') + JSON.stringify(several ? { capture: currentInput, ...rec } : rec));
     }

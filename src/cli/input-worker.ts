@@ -1,0 +1,92 @@
+// A worker thread analysing one input for parallel.ts: it rebuilds the command's line writer
+// from plain data, runs the pipeline, and sends what the command writes to the main thread
+// in batches, then the input's report. It never touches the process's stdout or stderr.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { analyzeInput } from '../pipeline.js';
+import { flowLines } from './flows.js';
+import { inputName } from './inputs.js';
+import type { Io } from './io.js';
+import { packetLines } from './packets.js';
+import { serializeReport, type MainMessage, type WorkerInput, type WorkerMessage } from './parallel.js';
+
+/** Output is sent in batches of about this many characters (one message per record would cost more than the record). */
+const BATCH = 1 << 16;
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const { job, input, index, window } = workerData as WorkerInput;
+  const post = (m: WorkerMessage): void => port.postMessage(m);
+
+  const controller = new AbortController();
+  /** Characters sent and not yet written by the main thread. */
+  let unwritten = 0;
+  let onWritten: (() => void) | null = null;
+  port.on('message', (m: MainMessage) => {
+    if (m.type === 'abort') controller.abort();
+    else unwritten -= m.chars;
+    const w = onWritten;
+    onWritten = null;
+    w?.();
+  });
+  // The port must not keep the thread alive once the analysis is over.
+  port.unref();
+
+  let pending = '';
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    unwritten += pending.length;
+    post({ type: 'stdout', text: pending });
+    pending = '';
+  };
+  const io: Io = {
+    stdout(text) {
+      pending += text;
+      if (pending.length >= BATCH) flush();
+    },
+    stderr(text) {
+      // In order with the output before it, as the main thread would write them.
+      flush();
+      post({ type: 'stderr', text });
+    },
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    columns: null,
+    env: process.env,
+    stdin: undefined as never,
+    signal: controller.signal,
+    backpressure() {
+      flush();
+      if (unwritten <= window || controller.signal.aborted) return undefined;
+      // Wait (keeping the thread alive meanwhile) until the main thread has caught up.
+      port.ref();
+      return new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (unwritten <= window || controller.signal.aborted) {
+            port.unref();
+            resolve();
+          } else onWritten = check;
+        };
+        check();
+      });
+    },
+    async flush() {
+      flush();
+    },
+  };
+
+  const lines = job.command === 'flows' ? flowLines(job, io) : packetLines(job, io);
+  const handlers = lines.handlers(input, index);
+  // As runInputs does: warnings are never silent.
+  handlers.onWarning ??= (m) => io.stderr(`synack: ${inputName(input)}: ${m}\n`);
+  const report = await analyzeInput(input, handlers, {
+    maxFlows: job.maxFlows,
+    idleTimeoutSeconds: job.command === 'flows' ? job.idleTimeout : undefined,
+    signal: controller.signal,
+    between: () => io.backpressure!(),
+  });
+  flush();
+  post({ type: 'done', report: serializeReport(report) });
+}
+
+await main();

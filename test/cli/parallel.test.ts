@@ -1,0 +1,93 @@
+// Several inputs on worker threads (--jobs): whatever the number of threads, stdout, stderr and
+// the exit status are those of a run one input after the other, byte for byte — including the
+// inputs that cannot be read, damaged captures, the csv/zeek headers and the Zeek uids that
+// carry the input's index. Ctrl-C still ends a parallel run cleanly with what was read.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateCaptures } from '../../src/bench/generate.js';
+import { collect, ensureBuilt, fixture, run, start } from './binary.js';
+
+beforeAll(() => ensureBuilt());
+
+// Inputs of every kind: several flows, IPv6, damaged, truncated, missing, not a capture, the
+// same file twice (its streams restart at 0, its Zeek uids differ by input index).
+const INPUTS = [
+  fixture('kernel/many-flows.pcap'),
+  fixture('kernel/port-reuse.pcap'),
+  'no-such-capture.pcap',
+  fixture('kernel/ipv6.pcap'),
+  fixture('regressions/unknown-magic-short.bin'),
+  fixture('formats/print-flags-be-bin20.pcapng'),
+  fixture('kernel/many-flows.pcap'),
+  fixture('formats/retransmit-timeout.pcapng.gz'),
+  fixture('kernel/lossy-transfer.pcap'),
+];
+
+describe('--jobs: same bytes as one input after the other', () => {
+  // A capture cut in the middle of a record (exit 3, byte offset, what came before kept).
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'synack-jobs-'));
+    const whole = readFileSync(fixture('kernel/port-reuse.pcap'));
+    const cut = join(dir, 'cut.pcap');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    INPUTS.splice(3, 0, cut);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const cases: [string, string[]][] = [
+    ['flows ndjson', ['flows', '--format', 'ndjson']],
+    ['flows csv', ['flows', '--format', 'csv', '--fields', 'stream,client.ip,server.port,teardown.kind,history']],
+    ['flows zeek', ['flows', '--format', 'zeek']],
+    ['packets ndjson', ['packets', '--format', 'ndjson']],
+    ['packets csv', ['packets', '--format', 'csv']],
+    ['flows ndjson, a small flow table', ['flows', '--format', 'ndjson', '--max-flows', '3']],
+  ];
+  for (const [name, args] of cases) {
+    it(name, async () => {
+      const one = await run([...args, '--jobs', '1', ...INPUTS]);
+      const many = await run([...args, '--jobs', '3', ...INPUTS]);
+      expect(one.code).toBe(3); // the missing and damaged inputs
+      expect(one.stdout.length).toBeGreaterThan(1000);
+      expect(one.stderr).toContain('no-such-capture.pcap: cannot read the capture file: no such file');
+      expect(one.stderr).toMatch(/cut\.pcap: .*byte offset \d+/);
+      if (args.includes('--max-flows')) expect(one.stderr).toContain('more than 3 flows open at once');
+      expect(many.code).toBe(one.code);
+      expect(many.stdout).toBe(one.stdout);
+      expect(many.stderr).toBe(one.stderr);
+    });
+  }
+
+  it('rejects a --jobs that is not a whole number of threads', async () => {
+    const r = await run(['flows', '--jobs', '0', fixture('kernel/client-close.pcap')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('expected a whole number of threads');
+  });
+});
+
+describe('--jobs and Ctrl-C', () => {
+  let dir = '';
+  let big = '';
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'synack-parallel-'));
+    big = (await generateCaptures({ packets: 300_000, dir, name: 'big', gzip: false })).pcap.path;
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('SIGINT stops every worker: what was read is written, `interrupted` said, exit 0', async () => {
+    const child = start(['flows', '--format', 'ndjson', '--jobs', '2', big, big, big]);
+    const done = collect(child);
+    await new Promise((r) => setTimeout(r, 700));
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/big\.pcap: interrupted after \d+ frames; reporting what was read/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    // Whole records only, from the first input (later inputs say nothing, as if never read).
+    const lines = r.stdout.trimEnd().split('\n').filter((l) => l.length > 0);
+    for (const l of lines) expect((JSON.parse(l) as { capture: string }).capture).toBe(big);
+  }, 60_000);
+});
