@@ -176,7 +176,9 @@ function scaling(ms: Measurement[], small: GeneratedCaptures, large: GeneratedCa
   const a = perPacket(small);
   const b = perPacket(large);
   const detail = a !== null && b !== null ? ` (${(a * 1e6).toFixed(0)} vs ${(b * 1e6).toFixed(0)} ns/packet)` : '';
-  return ratioLine(`scaling: flows cost per packet ${large.packets} / ${small.packets}${detail}`, a !== null && b !== null ? b / a : null, 0.15, 'band');
+  // "No super-linear step": the large capture may cost less per packet (start-up and JIT warm-up
+  // weigh more on the small one), never more than 15% more.
+  return ratioLine(`scaling: flows cost per packet ${large.packets} / ${small.packets}${detail}`, a !== null && b !== null ? b / a : null, 1.15);
 }
 
 async function profile(capture: GeneratedCaptures, outDir: string): Promise<string[]> {
