@@ -184,16 +184,18 @@ export function zeekConnState(
   return 'OTH';
 }
 
-/** One side of the connection: TCP_Endpoint plus its TCP_Reassembler's bookkeeping. */
+/**
+ * One side of the connection: TCP_Endpoint plus its TCP_Reassembler's bookkeeping. A flow holds
+ * two for its whole life, so they are kept small: the raw 32-bit sequence numbers are stored as
+ * int32 (`| 0`, kept inline by V8, where a uint32 above 2^31 would be a separate heap number)
+ * and read back unsigned through getters, and the scaled-history counters are plain fields.
+ */
 class Endpoint {
   state: StateCode = INACTIVE;
   prevState: StateCode = INACTIVE;
-  /** Always a 32-bit value: Zeek initialises it from uint32 arithmetic. */
-  startSeq = 0;
-  /** One past the highest sequence number sent, raw 32-bit. */
-  lastSeq = 0;
-  /** Highest acknowledgement the peer sent for this side's data, raw 32-bit. */
-  ackSeq = 0;
+  private start32 = 0;
+  private last32 = 0;
+  private ack32 = 0;
   seqWraps = 0;
   ackWraps = 0;
   finCount = 0;
@@ -202,9 +204,11 @@ class Endpoint {
   histLastSyn = 0;
   histLastFin = 0;
   histLastRst = 0;
-  /** ScaledHistoryEntry counters and thresholds, indexed by SCALED_*. */
-  readonly scaledCount = [0, 0, 0, 0];
-  readonly scaledThreshold = [1, 1, 1, 1];
+  /** ScaledHistoryEntry counters (TCP_Endpoint chk_cnt, rxmt_cnt, win0_cnt, gap_cnt). */
+  private chkCnt = 0;
+  private rxmtCnt = 0;
+  private win0Cnt = 0;
+  private gapCnt = 0;
   pkts = 0;
   ipBytes = 0;
 
@@ -224,10 +228,39 @@ class Endpoint {
     }
   }
 
+  /** Always a 32-bit value: Zeek initialises it from uint32 arithmetic. */
+  get startSeq(): number {
+    return this.start32 >>> 0;
+  }
+
+  /** One past the highest sequence number sent, raw 32-bit. */
+  get lastSeq(): number {
+    return this.last32 >>> 0;
+  }
+
+  /** Highest acknowledgement the peer sent for this side's data, raw 32-bit. */
+  get ackSeq(): number {
+    return this.ack32 >>> 0;
+  }
+
   initSeqs(start: number, last: number): void {
-    this.startSeq = start >>> 0;
-    this.ackSeq = start >>> 0;
-    this.lastSeq = last >>> 0;
+    this.start32 = start | 0;
+    this.ack32 = start | 0;
+    this.last32 = last | 0;
+  }
+
+  /** Counts one more occurrence of a SCALED_* history entry; returns the new count. */
+  countScaled(kind: number): number {
+    switch (kind) {
+      case SCALED_CHECKSUM:
+        return ++this.chkCnt;
+      case SCALED_RXMIT:
+        return ++this.rxmtCnt;
+      case SCALED_WIN0:
+        return ++this.win0Cnt;
+      default:
+        return ++this.gapCnt;
+    }
   }
 
   /** TCP_Endpoint::ToRelativeSeqSpace. */
@@ -237,12 +270,12 @@ class Endpoint {
 
   updateLastSeq(seq: number): void {
     if (seq < this.lastSeq) this.seqWraps++;
-    this.lastSeq = seq;
+    this.last32 = seq | 0;
   }
 
   updateAckSeq(seq: number): void {
     if (seq < this.ackSeq) this.ackWraps++;
-    this.ackSeq = seq;
+    this.ack32 = seq | 0;
   }
 
   /** TCP_Endpoint::NoDataAcked: at most the SYN octet has been acknowledged. */
@@ -533,13 +566,16 @@ export class ZeekConn {
     return true;
   }
 
-  /** Connection::ScaledHistoryEntry: logged at the 1st, 10th, 100th... occurrence. */
+  /**
+   * Connection::ScaledHistoryEntry: logged at the 1st, 10th, 100th... occurrence (Zeek's
+   * threshold starts at 1 and is multiplied by the base each time the count reaches it).
+   */
   private scaledEntry(endpoint: Endpoint, isOrig: boolean, kind: number): void {
-    const count = ++endpoint.scaledCount[kind]!;
-    if (count === endpoint.scaledThreshold[kind]) {
+    let count = endpoint.countScaled(kind);
+    while (count % SCALING_BASE === 0) count /= SCALING_BASE;
+    if (count === 1) {
       const letter = SCALED_LETTERS[kind]!;
       this.addHistory(isOrig ? letter : letter.toLowerCase());
-      endpoint.scaledThreshold[kind]! *= SCALING_BASE;
     }
   }
 
