@@ -44,11 +44,11 @@ const SWEEP_EVERY_SECONDS = 1;
 /**
  * Default bound on flows held at once, sized for a 24 GiB machine. What runs out first there is
  * not RAM but the V8 heap: Node.js 20 caps it at about 4 GiB (heap_size_limit 4144 MiB on a
- * 24 GiB host) unless run with --max-old-space-size. A held flow costs about 4.4 KiB of heap
+ * 24 GiB host) unless run with --max-old-space-size. A held flow costs about 2.3 KiB of heap
  * (measured with process.memoryUsage() over 100 000 open handshakes, see
- * test/robustness/flow-limits.test.ts), so 500 000 flows take about 2.1 GiB, leaving half the
- * heap for flows that carry more state (timelines, out-of-order ranges, summary logs) and for
- * the rest of the program. Beyond the bound flows are finished early with a warning.
+ * test/robustness/flow-limits.test.ts), so 500 000 flows take about 1.1 GiB, leaving most of
+ * the heap for flows that carry more state (timelines, out-of-order ranges, summary logs) and
+ * for the rest of the program. Beyond the bound flows are finished early with a warning.
  */
 export const DEFAULT_MAX_FLOWS = 500_000;
 
