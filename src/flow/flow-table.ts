@@ -38,21 +38,31 @@ function endpointHash(v6: boolean, w: Uint32Array, port: number): number {
   return fmix(h ^ port);
 }
 
-/** The same value for both directions of a 4-tuple (a small integer, cheap as a Map key). */
+/** The same value for both directions of a 4-tuple (30 bits; the table indexes its buckets by the low ones). */
 export function tupleHash(pkt: DecodedPacket, srcPort: number, dstPort: number): number {
   const v6 = pkt.ipVersion === 6;
   return (endpointHash(v6, pkt.srcAddr, srcPort) + endpointHash(v6, pkt.dstAddr, dstPort)) & 0x3fffffff;
 }
 
+/** Buckets a new table starts with (a power of two). */
+const INITIAL_BUCKETS = 1024;
+
+/**
+ * Chained hash table over Flow.nextInBucket. The buckets are a plain array indexed by the low
+ * bits of the hash, doubled when the table holds more flows than buckets: cheaper per lookup
+ * than a Map keyed by the hash (which hashes the key again and keeps an entry per flow), and
+ * one pointer per bucket of memory.
+ */
 export class FlowTable {
-  private readonly heads = new Map<number, Flow>();
+  private buckets: (Flow | null)[] = new Array<Flow | null>(INITIAL_BUCKETS).fill(null);
+  private mask = INITIAL_BUCKETS - 1;
   size = 0;
   /** Side of the packet in the flow returned by the last successful `find`. */
   side: Side = 0;
 
   /** The flow holding this packet's 4-tuple, or undefined; sets `side`. */
   find(pkt: DecodedPacket, srcPort: number, dstPort: number, hash: number): Flow | undefined {
-    for (let f: Flow | null = this.heads.get(hash) ?? null; f !== null; f = f.nextInBucket) {
+    for (let f: Flow | null = this.buckets[hash & this.mask]!; f !== null; f = f.nextInBucket) {
       const side = f.sideOfTuple(pkt, srcPort, dstPort);
       if (side >= 0) {
         this.side = side as Side;
@@ -63,23 +73,21 @@ export class FlowTable {
   }
 
   insert(flow: Flow): void {
-    const head = this.heads.get(flow.hash);
-    flow.nextInBucket = head ?? null;
-    this.heads.set(flow.hash, flow);
+    if (this.size >= this.buckets.length) this.grow();
+    const i = flow.hash & this.mask;
+    flow.nextInBucket = this.buckets[i]!;
+    this.buckets[i] = flow;
     this.size++;
   }
 
   /** Removes the flow if it is in the table; returns whether it was. */
   remove(flow: Flow): boolean {
+    const i = flow.hash & this.mask;
     let prev: Flow | null = null;
-    for (let f = this.heads.get(flow.hash) ?? null; f !== null; prev = f, f = f.nextInBucket) {
+    for (let f: Flow | null = this.buckets[i]!; f !== null; prev = f, f = f.nextInBucket) {
       if (f !== flow) continue;
-      if (prev === null) {
-        if (f.nextInBucket === null) this.heads.delete(flow.hash);
-        else this.heads.set(flow.hash, f.nextInBucket);
-      } else {
-        prev.nextInBucket = f.nextInBucket;
-      }
+      if (prev === null) this.buckets[i] = f.nextInBucket;
+      else prev.nextInBucket = f.nextInBucket;
       flow.nextInBucket = null;
       this.size--;
       return true;
@@ -89,8 +97,26 @@ export class FlowTable {
 
   /** Every flow held (bucket order: callers sort if they need an order). */
   *values(): IterableIterator<Flow> {
-    for (const head of this.heads.values()) {
+    for (const head of this.buckets) {
       for (let f: Flow | null = head; f !== null; f = f.nextInBucket) yield f;
     }
+  }
+
+  /** Doubles the buckets and relinks every flow into its new bucket. */
+  private grow(): void {
+    const old = this.buckets;
+    const buckets = new Array<Flow | null>(old.length * 2).fill(null);
+    const mask = buckets.length - 1;
+    for (let f of old) {
+      while (f !== null) {
+        const next = f.nextInBucket;
+        const i = f.hash & mask;
+        f.nextInBucket = buckets[i]!;
+        buckets[i] = f;
+        f = next;
+      }
+    }
+    this.buckets = buckets;
+    this.mask = mask;
   }
 }

@@ -6,9 +6,15 @@ import type { DecodedPacket } from '../decode/types.js';
 import { TcpFlag } from '../decode/types.js';
 import { formatAddress } from '../decode/address.js';
 import { Lifecycle } from './lifecycle.js';
-import { WiresharkAnalysis } from './wireshark.js';
-import { ZeekConn } from './zeek.js';
+import { WiresharkAnalysis, type WiresharkAnalysisOptions } from './wireshark.js';
+import { ZeekConn, type ZeekConnOptions } from './zeek.js';
 import type { FlowSegment, Side } from './types.js';
+
+// The analyzers' options, shared by every flow rather than built per flow.
+const WIRESHARK_NEW: WiresharkAnalysisOptions = { portsReused: false };
+const WIRESHARK_PORTS_REUSED: WiresharkAnalysisOptions = { portsReused: true };
+/** synack reports on captures, whose checksums are often offloaded: like `zeek -C`. */
+const ZEEK_OPTIONS: ZeekConnOptions = { ignoreChecksums: true };
 
 export interface Endpoint {
   ip: string;
@@ -38,8 +44,8 @@ export class Flow {
   private readonly side1A2: number;
   private readonly side1A3: number;
   private readonly side1Port: number;
-  /** Endpoints by side, as text. */
-  readonly endpoints: [Endpoint, Endpoint];
+  /** Formatted on first use (see `endpoints`). */
+  private endpointText: [Endpoint, Endpoint] | null = null;
 
   firstFrame: number;
   lastFrame: number;
@@ -48,9 +54,11 @@ export class Flow {
   lastSec: number;
   lastNsec: number;
   tsPrecision: number;
-  readonly packets: [number, number] = [0, 0];
-  /** Payload bytes per side (tcp.len). */
-  readonly bytes: [number, number] = [0, 0];
+  // Packets and payload bytes (tcp.len) per side: fields rather than two small arrays per flow.
+  private packets0 = 0;
+  private packets1 = 0;
+  private bytes0 = 0;
+  private bytes1 = 0;
   sawFinOrRst = false;
 
   readonly lifecycle: Lifecycle;
@@ -67,14 +75,20 @@ export class Flow {
   /** FlowTracker's recency list (least recently active first); not for other users. */
   older: Flow | null = null;
   newer: Flow | null = null;
+  /** FlowTracker's list of ended flows waiting out their linger time; not for other users. */
+  lingering = false;
+  prevLingering: Flow | null = null;
+  nextLingering: Flow | null = null;
 
-  constructor(stream: number, hash: number, first: DecodedPacket, portsReused = false) {
-    const tcp = first.tcp!;
+  /** `first` is the flow's first segment, from side 0 (not yet fed to onSegment). */
+  constructor(stream: number, hash: number, first: FlowSegment, portsReused = false) {
+    const tcp = first.tcp;
     this.stream = stream;
     this.hash = hash;
-    this.ipVersion = first.ipVersion === 6 ? 6 : 4;
-    const src = first.srcAddr;
-    const dst = first.dstAddr;
+    const pkt = first.pkt;
+    this.ipVersion = pkt.ipVersion === 6 ? 6 : 4;
+    const src = pkt.srcAddr;
+    const dst = pkt.dstAddr;
     this.side0A0 = src[0]! | 0;
     this.side0A1 = src[1]! | 0;
     this.side0A2 = src[2]! | 0;
@@ -85,18 +99,34 @@ export class Flow {
     this.side1A2 = dst[2]! | 0;
     this.side1A3 = dst[3]! | 0;
     this.side1Port = tcp.dstPort;
-    this.endpoints = [
-      { ip: formatAddress(this.ipVersion, first.srcAddr), port: tcp.srcPort },
-      { ip: formatAddress(this.ipVersion, first.dstAddr), port: tcp.dstPort },
-    ];
-    this.firstFrame = this.lastFrame = first.frame;
-    this.firstSec = this.lastSec = first.tsSec;
-    this.firstNsec = this.lastNsec = first.tsNsec;
-    this.tsPrecision = first.tsPrecision;
-    const seg: FlowSegment = { pkt: first, tcp, side: 0 };
-    this.lifecycle = new Lifecycle(seg);
-    this.wireshark = new WiresharkAnalysis({ portsReused });
-    this.zeek = new ZeekConn({ ignoreChecksums: true });
+    this.firstFrame = this.lastFrame = pkt.frame;
+    this.firstSec = this.lastSec = pkt.tsSec;
+    this.firstNsec = this.lastNsec = pkt.tsNsec;
+    this.tsPrecision = pkt.tsPrecision;
+    this.lifecycle = new Lifecycle(first);
+    this.wireshark = new WiresharkAnalysis(portsReused ? WIRESHARK_PORTS_REUSED : WIRESHARK_NEW);
+    this.zeek = new ZeekConn(ZEEK_OPTIONS);
+  }
+
+  /**
+   * Endpoints by side, as text. Formatted when first asked (in practice when the flow is
+   * reported), from the address words kept for the table: most flows are asked only once.
+   */
+  get endpoints(): [Endpoint, Endpoint] {
+    return (this.endpointText ??= [
+      { ip: formatAddress(this.ipVersion, [this.side0A0, this.side0A1, this.side0A2, this.side0A3]), port: this.side0Port },
+      { ip: formatAddress(this.ipVersion, [this.side1A0, this.side1A1, this.side1A2, this.side1A3]), port: this.side1Port },
+    ]);
+  }
+
+  /** Packets per side. */
+  get packets(): [number, number] {
+    return [this.packets0, this.packets1];
+  }
+
+  /** Payload bytes per side (tcp.len). */
+  get bytes(): [number, number] {
+    return [this.bytes0, this.bytes1];
   }
 
   /**
@@ -131,8 +161,13 @@ export class Flow {
     this.lastFrame = pkt.frame;
     this.lastSec = pkt.tsSec;
     this.lastNsec = pkt.tsNsec;
-    this.packets[seg.side]++;
-    this.bytes[seg.side] += tcp.payloadLength;
+    if (seg.side === 0) {
+      this.packets0++;
+      this.bytes0 += tcp.payloadLength;
+    } else {
+      this.packets1++;
+      this.bytes1 += tcp.payloadLength;
+    }
     if (tcp.flags & (TcpFlag.FIN | TcpFlag.RST)) this.sawFinOrRst = true;
     this.wireshark.onSegment(seg);
     this.lifecycle.onSegment(seg);

@@ -20,7 +20,33 @@
 import { TcpFlag } from '../decode/types.js';
 import { negotiate, synOptions, MAX_WSCALE, type Negotiated, type SynOptions } from './handshake.js';
 import { seqAdd, seqDiff, seqGE, seqGT, seqLE, seqLT, seqMax } from './seq.js';
-import { EVENT_CAUSE, transitionFor, type TcpEvent } from './states.js';
+import {
+  CLOSE_WAIT,
+  CLOSED,
+  ESTABLISHED,
+  EVENT_CAUSE,
+  EVENT_NAMES,
+  FIN_WAIT_1,
+  LISTEN,
+  nextState,
+  RCV_ACK_OF_FIN,
+  RCV_ACK_OF_SYN,
+  RCV_FIN,
+  RCV_FIN_ACK,
+  RCV_RST,
+  RCV_RST_PASSIVE,
+  RCV_SYN,
+  RCV_SYNACK,
+  SND_FIN,
+  SND_RST,
+  SND_SYN,
+  STATE_NAMES,
+  SYN_RCVD,
+  SYN_SENT,
+  TIME_WAIT,
+  type EventCode,
+  type StateCode,
+} from './states.js';
 import type { FlowSegment, Side, TcpState, Transition } from './types.js';
 
 /**
@@ -125,19 +151,42 @@ export function inferClientSide(side0SrcPort: number, side0DstPort: number): Sid
   return p0 < p1 ? 1 : 0;
 }
 
-/** One endpoint's view: its state and the few numbers needed to judge segments (all O(1)). */
+// Endpoint.bits: the yes/no facts about one endpoint, one bit each. A flow keeps its two
+// endpoints for its whole life (often through several garbage collections); one small-integer
+// field costs what a single boolean field costs, so eighteen of them shrink each endpoint by
+// 136 bytes. The accessors below keep the state machine reading as plain properties.
+const PASSIVE = 1 << 0;
+const SENT_BARE_SYN = 1 << 1;
+const SENT_SYN_ACK = 1 << 2;
+const EVER_SENT_SYN_ACK = 1 << 3;
+const HAS_ISN = 1 << 4;
+const ISN_SEEN = 1 << 5;
+const HAS_NXT = 1 << 6;
+const HAS_ACK = 1 << 7;
+const HAS_WND = 1 << 8;
+const FIN_SENT = 1 << 9;
+const RESET = 1 << 10;
+const SENT_RESET = 1 << 11;
+const ENTERED_TIME_WAIT = 1 << 12;
+const HAS_BAD_SYN_ACK = 1 << 13;
+const NOTE_DATA_AFTER_RESET = 1 << 14;
+const NOTE_UNSEEN_ACK = 1 << 15;
+const NOTE_HANDSHAKE_ACK = 1 << 16;
+const TIMELINE_FULL = 1 << 17;
+
+/**
+ * One endpoint's view: its state and the few numbers needed to judge segments (all O(1)).
+ * Sequence and acknowledgement numbers (isn, nxt, maxAck, finSeq, badSynAckAck) are held as
+ * int32 (`x | 0`): V8 keeps a uint32 above 2^31 in an object field as a separate heap number,
+ * an int32 it keeps inline. seq.ts compares either form alike; `>>> 0` turns one back into
+ * the unsigned number for output.
+ */
 class Endpoint {
-  state: TcpState;
-  readonly timeline: Transition[] = [];
-  /** Reached SYN_RCVD from LISTEN (RFC 9293 §3.10.7.4: an RST returns it to LISTEN). */
-  passive = false;
-  sentBareSyn = false;
-  sentSynAck = false;
-  /** Sent a SYN-ACK at some point (sentSynAck is cleared when a listener starts over). */
-  everSentSynAck = false;
-  hasIsn = false;
-  /** An ISN was seen at some point (hasIsn is cleared when a listener starts over). */
-  isnSeen = false;
+  state: StateCode;
+  /** Transitions of this endpoint recorded in the Lifecycle's log. */
+  recorded = 0;
+  bits = NOTE_DATA_AFTER_RESET | NOTE_UNSEEN_ACK | NOTE_HANDSHAKE_ACK;
+  /** int32 (see above). */
   isn = 0;
   /** Bare SYNs / SYN-ACKs re-sent with the same ISN. */
   synRetransmissions = 0;
@@ -149,50 +198,77 @@ class Endpoint {
   /** Time of the last SYN (client) or SYN-ACK (server) sent. */
   synSec = 0;
   synNsec = 0;
-  /** Highest sequence number sent plus its length (SND.NXT as far as the capture shows). */
-  hasNxt = false;
+  /** Highest sequence number sent plus its length (SND.NXT as far as the capture shows); int32. */
   nxt = 0;
-  /** Highest acknowledgement sent (the endpoint's RCV.NXT as it told its peer). */
-  hasAck = false;
+  /** Highest acknowledgement sent (the endpoint's RCV.NXT as it told its peer); int32. */
   maxAck = 0;
   /** Last window advertised, in bytes (scaled once the shift is known). */
-  hasWnd = false;
   wnd = 0;
   /** Window scale shift this endpoint applies to the windows it sends (0 unless negotiated). */
   shift = 0;
-  finSent = false;
+  /** int32. */
   finSeq = 0;
   finRetransmissions = 0;
   rstSegments = 0;
-  /** Closed by a RST it sent or accepted. */
-  reset = false;
-  /** Sent a RST that aborted (not the answer to a stale SYN-ACK). */
-  sentReset = false;
-  enteredTimeWait = false;
-  /** ACK value of the last unacceptable SYN-ACK this endpoint received in SYN_SENT. */
-  hasBadSynAck = false;
+  /** ACK value of the last unacceptable SYN-ACK this endpoint received in SYN_SENT; int32. */
   badSynAckAck = 0;
-  noteDataAfterReset = true;
-  noteUnseenAck = true;
-  noteHandshakeAck = true;
-  timelineFull = false;
 
   constructor(
     readonly role: Role,
-    initial: TcpState,
+    initial: StateCode,
   ) {
     this.state = initial;
   }
 
+  private flag(bit: number, on: boolean): void {
+    this.bits = on ? this.bits | bit : this.bits & ~bit;
+  }
+
+  /** Reached SYN_RCVD from LISTEN (RFC 9293 §3.10.7.4: an RST returns it to LISTEN). */
+  get passive(): boolean { return (this.bits & PASSIVE) !== 0; }
+  set passive(on: boolean) { this.flag(PASSIVE, on); }
+  get sentBareSyn(): boolean { return (this.bits & SENT_BARE_SYN) !== 0; }
+  set sentBareSyn(on: boolean) { this.flag(SENT_BARE_SYN, on); }
+  get sentSynAck(): boolean { return (this.bits & SENT_SYN_ACK) !== 0; }
+  set sentSynAck(on: boolean) { this.flag(SENT_SYN_ACK, on); }
+  /** Sent a SYN-ACK at some point (sentSynAck is cleared when a listener starts over). */
+  get everSentSynAck(): boolean { return (this.bits & EVER_SENT_SYN_ACK) !== 0; }
+  set everSentSynAck(on: boolean) { this.flag(EVER_SENT_SYN_ACK, on); }
+  get hasIsn(): boolean { return (this.bits & HAS_ISN) !== 0; }
+  set hasIsn(on: boolean) { this.flag(HAS_ISN, on); }
+  /** An ISN was seen at some point (hasIsn is cleared when a listener starts over). */
+  get isnSeen(): boolean { return (this.bits & ISN_SEEN) !== 0; }
+  set isnSeen(on: boolean) { this.flag(ISN_SEEN, on); }
+  get hasNxt(): boolean { return (this.bits & HAS_NXT) !== 0; }
+  set hasNxt(on: boolean) { this.flag(HAS_NXT, on); }
+  get hasAck(): boolean { return (this.bits & HAS_ACK) !== 0; }
+  set hasAck(on: boolean) { this.flag(HAS_ACK, on); }
+  get hasWnd(): boolean { return (this.bits & HAS_WND) !== 0; }
+  set hasWnd(on: boolean) { this.flag(HAS_WND, on); }
+  get finSent(): boolean { return (this.bits & FIN_SENT) !== 0; }
+  set finSent(on: boolean) { this.flag(FIN_SENT, on); }
+  /** Closed by a RST it sent or accepted. */
+  get reset(): boolean { return (this.bits & RESET) !== 0; }
+  set reset(on: boolean) { this.flag(RESET, on); }
+  /** Sent a RST that aborted (not the answer to a stale SYN-ACK). */
+  get sentReset(): boolean { return (this.bits & SENT_RESET) !== 0; }
+  set sentReset(on: boolean) { this.flag(SENT_RESET, on); }
+  get enteredTimeWait(): boolean { return (this.bits & ENTERED_TIME_WAIT) !== 0; }
+  set enteredTimeWait(on: boolean) { this.flag(ENTERED_TIME_WAIT, on); }
+  get hasBadSynAck(): boolean { return (this.bits & HAS_BAD_SYN_ACK) !== 0; }
+  set hasBadSynAck(on: boolean) { this.flag(HAS_BAD_SYN_ACK, on); }
+  get noteDataAfterReset(): boolean { return (this.bits & NOTE_DATA_AFTER_RESET) !== 0; }
+  set noteDataAfterReset(on: boolean) { this.flag(NOTE_DATA_AFTER_RESET, on); }
+  get noteUnseenAck(): boolean { return (this.bits & NOTE_UNSEEN_ACK) !== 0; }
+  set noteUnseenAck(on: boolean) { this.flag(NOTE_UNSEEN_ACK, on); }
+  get noteHandshakeAck(): boolean { return (this.bits & NOTE_HANDSHAKE_ACK) !== 0; }
+  set noteHandshakeAck(on: boolean) { this.flag(NOTE_HANDSHAKE_ACK, on); }
+  get timelineFull(): boolean { return (this.bits & TIMELINE_FULL) !== 0; }
+  set timelineFull(on: boolean) { this.flag(TIMELINE_FULL, on); }
+
   /** Back in LISTEN after a RST (§3.10.7.4): the next SYN starts a new incarnation with a new ISN. */
   relisten(): void {
-    this.passive = false;
-    this.hasIsn = false;
-    this.sentSynAck = false;
-    this.hasNxt = false;
-    this.hasAck = false;
-    this.hasWnd = false;
-    this.noteHandshakeAck = true;
+    this.bits = (this.bits & ~(PASSIVE | HAS_ISN | SENT_SYN_ACK | HAS_NXT | HAS_ACK | HAS_WND)) | NOTE_HANDSHAKE_ACK;
   }
 }
 
@@ -212,20 +288,78 @@ function nsBetween(aSec: number, aNsec: number, bSec: number, bNsec: number): nu
   return (bSec - aSec) * 1e9 + (bNsec - aNsec);
 }
 
-function isClosedish(s: TcpState): boolean {
-  return s === 'CLOSED' || s === 'TIME_WAIT';
+function isClosedish(s: StateCode): boolean {
+  return s === CLOSED || s === TIME_WAIT;
 }
+
+// A recorded transition's cause: the event's EVENT_CAUSE phrase, possibly re-read as crossed
+// in flight, or one of the assumed starts.
+const CAUSE_ASSUMED_SYN = EVENT_NAMES.length;
+const CAUSE_ASSUMED_MID = EVENT_NAMES.length + 1;
+/** Added to an event's code: the transition was re-read as crossed in flight. */
+const CAUSE_CROSSED = 16;
+
+function causeText(cause: number): string {
+  if (cause === CAUSE_ASSUMED_SYN) return 'assumed (SYN not captured)';
+  if (cause === CAUSE_ASSUMED_MID) return 'assumed (capture began mid-connection)';
+  if (cause >= CAUSE_CROSSED) return EVENT_CAUSE[EVENT_NAMES[cause - CAUSE_CROSSED]!] + ' (crossed in flight)';
+  return EVENT_CAUSE[EVENT_NAMES[cause]!];
+}
+
+// One recorded transition is one number in Lifecycle.log: frame × 2^14 + the fields below. A
+// flow records about ten; as Transition objects in two arrays they cost some 1 KiB per flow,
+// as numbers in one array about 150 bytes (a double array holds its numbers unboxed). The
+// objects are built when someone asks for them (report, lastTransitions).
+const LOG_CAUSE_BITS = 5;
+const LOG_TO_SHIFT = LOG_CAUSE_BITS;
+const LOG_FROM_SHIFT = LOG_TO_SHIFT + 4;
+const LOG_SERVER = 1 << (LOG_FROM_SHIFT + 4);
+const LOG_FRAME = LOG_SERVER * 2;
+
+function logEntry(e: Endpoint, from: StateCode, to: StateCode, frame: number, cause: number): number {
+  return frame * LOG_FRAME + (e.role === 'server' ? LOG_SERVER : 0) + (from << LOG_FROM_SHIFT) + (to << LOG_TO_SHIFT) + cause;
+}
+
+function logTo(entry: number): StateCode {
+  return ((entry % LOG_FRAME) >> LOG_TO_SHIFT) & 15;
+}
+
+function logFrom(entry: number): StateCode {
+  return ((entry % LOG_FRAME) >> LOG_FROM_SHIFT) & 15;
+}
+
+function logRole(entry: number): Role {
+  return entry % LOG_FRAME >= LOG_SERVER ? 'server' : 'client';
+}
+
+function logTransition(entry: number): Transition {
+  const low = entry % LOG_FRAME;
+  return {
+    frame: (entry - low) / LOG_FRAME,
+    endpoint: logRole(entry),
+    from: STATE_NAMES[logFrom(entry)]!,
+    to: STATE_NAMES[logTo(entry)]!,
+    cause: causeText(low & ((1 << LOG_CAUSE_BITS) - 1)),
+  };
+}
+
+const NO_TRANSITIONS: readonly Transition[] = Object.freeze([]);
 
 export class Lifecycle {
   readonly clientSide: Side;
   readonly rolesInferred: boolean;
-  /** The transitions the last onSegment caused (reused between calls). */
-  readonly lastTransitions: Transition[] = [];
 
-  private readonly ep: [Endpoint, Endpoint];
+  // The endpoints by flow side (two fields rather than an array: one object less per flow).
+  private readonly ep0: Endpoint;
+  private readonly ep1: Endpoint;
   private readonly first: FirstKind;
   private pendingAssume: boolean;
-  private readonly anomalies: LifecycleAnomaly[] = [];
+  /** Both endpoints' recorded transitions in the order they happened (see logEntry). */
+  private readonly log: number[] = [];
+  /** Index in `log` of the first transition the current segment caused. */
+  private segmentStart = 0;
+  /** Allocated with the first anomaly: most flows have none. */
+  private anomalies: LifecycleAnomaly[] | null = null;
 
   private simultaneousOpen = false;
   private handshakeComplete = false;
@@ -262,18 +396,19 @@ export class Lifecycle {
       this.clientSide = first.side === 0 ? c : c === 0 ? 1 : 0;
       this.rolesInferred = true;
     }
-    const client = new Endpoint('client', 'CLOSED');
-    const server = new Endpoint('server', this.first === 'mid' ? 'CLOSED' : 'LISTEN');
-    this.ep = this.clientSide === 0 ? [client, server] : [server, client];
+    const client = new Endpoint('client', CLOSED);
+    const server = new Endpoint('server', this.first === 'mid' ? CLOSED : LISTEN);
+    this.ep0 = this.clientSide === 0 ? client : server;
+    this.ep1 = this.clientSide === 0 ? server : client;
     this.pendingAssume = this.first !== 'syn';
   }
 
   private get client(): Endpoint {
-    return this.ep[this.clientSide];
+    return this.clientSide === 0 ? this.ep0 : this.ep1;
   }
 
   private get server(): Endpoint {
-    return this.ep[this.clientSide === 0 ? 1 : 0];
+    return this.clientSide === 0 ? this.ep1 : this.ep0;
   }
 
   /**
@@ -289,7 +424,16 @@ export class Lifecycle {
     if (this.resetEnded) return true;
     const c = this.client;
     const s = this.server;
-    return c.timeline.length > 0 && s.timeline.length > 0 && isClosedish(c.state) && isClosedish(s.state);
+    return c.recorded > 0 && s.recorded > 0 && isClosedish(c.state) && isClosedish(s.state);
+  }
+
+  /** The transitions the last onSegment caused (a new array when there are any). */
+  get lastTransitions(): readonly Transition[] {
+    const log = this.log;
+    if (this.segmentStart === log.length) return NO_TRANSITIONS;
+    const out: Transition[] = [];
+    for (let i = this.segmentStart; i < log.length; i++) out.push(logTransition(log[i]!));
+    return out;
   }
 
   get counters(): LifecycleCounters {
@@ -305,44 +449,63 @@ export class Lifecycle {
   // ---------------------------------------------------------------------------------------------
   // The one place a state changes.
 
-  private transition(e: Endpoint, to: TcpState, frame: number, cause: string): void {
+  private transition(e: Endpoint, to: StateCode, frame: number, cause: number): void {
     const from = e.state;
     if (from === to) return;
     e.state = to;
-    if (to === 'TIME_WAIT') e.enteredTimeWait = true;
-    if (e.timeline.length >= MAX_TRANSITIONS) {
+    if (to === TIME_WAIT) e.enteredTimeWait = true;
+    if (e.recorded >= MAX_TRANSITIONS) {
       if (!e.timelineFull) {
         e.timelineFull = true;
         this.anomaly('timeline_truncated', frame, `${e.role} timeline holds ${MAX_TRANSITIONS} transitions; later ones are not recorded`);
       }
       return;
     }
-    const t: Transition = { frame, endpoint: e.role, from, to, cause };
-    e.timeline.push(t);
-    this.lastTransitions.push(t);
+    e.recorded++;
+    this.log.push(logEntry(e, from, to, frame, cause));
   }
 
-  /** Applies the table row for (state, event), if any. Returns whether the state changed. */
-  private apply(e: Endpoint, event: TcpEvent, frame: number, causeSuffix = ''): boolean {
-    const row = transitionFor(e.state, event);
-    if (row === undefined) return false;
-    this.transition(e, row.to, frame, causeSuffix ? EVENT_CAUSE[event] + causeSuffix : EVENT_CAUSE[event]);
+  /**
+   * Applies the table row for (state, event), if any. Returns whether the state changed.
+   * `crossed`: the segment is re-read as having crossed the peer's in flight (see the header).
+   */
+  private apply(e: Endpoint, event: EventCode, frame: number, crossed = false): boolean {
+    const to = nextState(e.state, event);
+    if (to < 0) return false;
+    this.transition(e, to, frame, crossed ? event + CAUSE_CROSSED : event);
     return true;
+  }
+
+  /** Index in `log` of an endpoint's last recorded transition, or −1. */
+  private lastRecorded(e: Endpoint): number {
+    if (e.recorded === 0) return -1;
+    const log = this.log;
+    for (let i = log.length - 1; i >= 0; i--) if (logRole(log[i]!) === e.role) return i;
+    return -1;
+  }
+
+  /** The state an endpoint's last recorded transition led to, or −1 when none is recorded. */
+  private lastRecordedTo(e: Endpoint): StateCode {
+    const i = this.lastRecorded(e);
+    return i < 0 ? -1 : logTo(this.log[i]!);
   }
 
   /** Withdraws an endpoint's last recorded transition (see the header: crossed segments). */
   private retract(e: Endpoint): void {
-    const t = e.timeline[e.timeline.length - 1];
-    if (t === undefined || t.to !== e.state) return;
-    e.timeline.pop();
-    const i = this.lastTransitions.indexOf(t);
-    if (i >= 0) this.lastTransitions.splice(i, 1);
-    e.state = t.from;
+    const i = this.lastRecorded(e);
+    if (i < 0) return;
+    const entry = this.log[i]!;
+    if (logTo(entry) !== e.state) return;
+    this.log.splice(i, 1);
+    if (i < this.segmentStart) this.segmentStart--;
+    e.recorded--;
+    e.state = logFrom(entry);
   }
 
   private anomaly(name: LifecycleAnomalyName, frame: number, detail: string): void {
-    if (this.anomalies.length >= MAX_ANOMALIES) return;
-    this.anomalies.push({ name, frame, detail });
+    const list = (this.anomalies ??= []);
+    if (list.length >= MAX_ANOMALIES) return;
+    list.push({ name, frame, detail });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -354,21 +517,21 @@ export class Lifecycle {
   }
 
   private step(seg: FlowSegment): void {
-    if (this.lastTransitions.length !== 0) this.lastTransitions.length = 0;
+    this.segmentStart = this.log.length;
     const tcp = seg.tcp;
     const frame = seg.pkt.frame;
-    const s = this.ep[seg.side];
-    const r = this.ep[seg.side === 0 ? 1 : 0];
+    const s = seg.side === 0 ? this.ep0 : this.ep1;
+    const r = seg.side === 0 ? this.ep1 : this.ep0;
 
     if (this.pendingAssume) {
       this.pendingAssume = false;
       if (this.first === 'synack') {
-        this.transition(this.client, 'SYN_SENT', frame, 'assumed (SYN not captured)');
-        this.transition(this.server, 'SYN_RCVD', frame, 'assumed (SYN not captured)');
+        this.transition(this.client, SYN_SENT, frame, CAUSE_ASSUMED_SYN);
+        this.transition(this.server, SYN_RCVD, frame, CAUSE_ASSUMED_SYN);
         this.server.passive = true;
       } else {
-        this.transition(this.client, 'ESTABLISHED', frame, 'assumed (capture began mid-connection)');
-        this.transition(this.server, 'ESTABLISHED', frame, 'assumed (capture began mid-connection)');
+        this.transition(this.client, ESTABLISHED, frame, CAUSE_ASSUMED_MID);
+        this.transition(this.server, ESTABLISHED, frame, CAUSE_ASSUMED_MID);
       }
     }
 
@@ -397,7 +560,7 @@ export class Lifecycle {
         this.updateSender(s, seg, syn, fin);
         return;
       }
-    } else if (len > 0 && s.state === 'SYN_SENT' && !ack) {
+    } else if (len > 0 && s.state === SYN_SENT && !ack) {
       this.anomaly('data_before_handshake', frame, `${len} bytes without ACK while ${s.role} is in SYN_SENT`);
     }
 
@@ -419,13 +582,13 @@ export class Lifecycle {
     const end = seqAdd(tcp.seq, tcp.payloadLength + (syn ? 1 : 0) + (fin ? 1 : 0));
     if (!s.hasNxt) {
       s.hasNxt = true;
-      s.nxt = end;
-    } else s.nxt = seqMax(s.nxt, end);
+      s.nxt = end | 0;
+    } else s.nxt = seqMax(s.nxt, end) | 0;
     if (tcp.flags & TcpFlag.ACK) {
       if (!s.hasAck) {
         s.hasAck = true;
-        s.maxAck = tcp.ack;
-      } else s.maxAck = seqMax(s.maxAck, tcp.ack);
+        s.maxAck = tcp.ack | 0;
+      } else s.maxAck = seqMax(s.maxAck, tcp.ack) | 0;
     }
     // RFC 7323 §2.2: the window field of a SYN is never scaled.
     s.hasWnd = true;
@@ -437,18 +600,18 @@ export class Lifecycle {
   private onSendSyn(s: Endpoint, r: Endpoint, seg: FlowSegment, frame: number, ack: boolean): boolean {
     const tcp = seg.tcp;
     const what = ack ? 'SYN-ACK' : 'SYN';
-    if (s.hasIsn && tcp.seq !== s.isn) {
-      this.anomaly('syn_isn_changed', frame, `${s.role} ${what} with ISN ${tcp.seq}, first ISN was ${s.isn}`);
+    if (s.hasIsn && (tcp.seq | 0) !== s.isn) {
+      this.anomaly('syn_isn_changed', frame, `${s.role} ${what} with ISN ${tcp.seq}, first ISN was ${s.isn >>> 0}`);
       return false;
     }
-    if (isClosedish(s.state) && (s.timeline.length > 0 || s.reset)) {
-      this.anomaly('syn_after_close', frame, `${s.role} sent a ${what} in ${s.state}`);
+    if (isClosedish(s.state) && (s.recorded > 0 || s.reset)) {
+      this.anomaly('syn_after_close', frame, `${s.role} sent a ${what} in ${STATE_NAMES[s.state]}`);
       return false;
     }
     if (!s.hasIsn) {
       s.hasIsn = true;
       s.isnSeen = true;
-      s.isn = tcp.seq;
+      s.isn = tcp.seq | 0;
       s.synData = tcp.payloadLength;
       s.options = synOptions(tcp.options);
       if (s.options.wscale !== null && s.options.wscale > MAX_WSCALE) {
@@ -466,17 +629,17 @@ export class Lifecycle {
       }
       s.sentBareSyn = true;
       s.synFlags = tcp.flags;
-      if (s.state === 'SYN_RCVD' && s.passive && !s.sentSynAck) {
+      if (s.state === SYN_RCVD && s.passive && !s.sentSynAck) {
         // Crossed SYNs (RFC 9293 §3.5 Figure 8): this SYN left before the peer's arrived, so the
         // endpoint was opening, not listening. Re-read its LISTEN→SYN_RCVD as CLOSED→SYN_SENT→SYN_RCVD.
         this.retract(s);
-        s.state = 'CLOSED';
+        s.state = CLOSED;
         s.passive = false;
-        this.apply(s, 'snd_syn', frame);
-        this.apply(s, 'rcv_syn', frame, ' (crossed in flight)');
+        this.apply(s, SND_SYN, frame);
+        this.apply(s, RCV_SYN, frame, true);
         this.simultaneousOpen = true;
       } else {
-        this.apply(s, 'snd_syn', frame);
+        this.apply(s, SND_SYN, frame);
       }
       return true;
     }
@@ -489,7 +652,7 @@ export class Lifecycle {
     s.sentSynAck = true;
     s.everSentSynAck = true;
     s.synAckFlags = tcp.flags;
-    if (r.sentBareSyn && r.state === 'SYN_SENT') {
+    if (r.sentBareSyn && r.state === SYN_SENT) {
       this.rttSynSec = r.synSec;
       this.rttSynNsec = r.synNsec;
       this.synSynackNs = nsBetween(r.synSec, r.synNsec, seg.pkt.tsSec, seg.pkt.tsNsec);
@@ -500,43 +663,43 @@ export class Lifecycle {
   /** Fixes each side's window shift once both SYNs are seen (RFC 7323 §2.2: only if both sent the option). */
   private settleShift(): void {
     if (this.negotiatedShift) return;
-    const a = this.ep[0].options;
-    const b = this.ep[1].options;
+    const a = this.ep0.options;
+    const b = this.ep1.options;
     if (a === null || b === null) return;
     this.negotiatedShift = true;
     if (a.wscale === null || b.wscale === null) return;
-    this.ep[0].shift = Math.min(a.wscale, MAX_WSCALE);
-    this.ep[1].shift = Math.min(b.wscale, MAX_WSCALE);
+    this.ep0.shift = Math.min(a.wscale, MAX_WSCALE);
+    this.ep1.shift = Math.min(b.wscale, MAX_WSCALE);
   }
 
   /** Receiver side of a SYN or SYN-ACK (§3.10.7.2 LISTEN, §3.10.7.3 SYN-SENT, §3.10.7.4). */
   private onReceiveSyn(s: Endpoint, r: Endpoint, seg: FlowSegment, frame: number, ack: boolean): void {
     const tcp = seg.tcp;
     if (!ack) {
-      if (r.state === 'LISTEN') {
-        if (this.apply(r, 'rcv_syn', frame)) r.passive = true;
-      } else if (r.state === 'SYN_SENT') {
-        this.apply(r, 'rcv_syn', frame);
+      if (r.state === LISTEN) {
+        if (this.apply(r, RCV_SYN, frame)) r.passive = true;
+      } else if (r.state === SYN_SENT) {
+        this.apply(r, RCV_SYN, frame);
         this.simultaneousOpen = true;
-      } else if (isClosedish(r.state) && (r.timeline.length > 0 || r.reset)) {
-        this.anomaly('syn_after_close', frame, `${r.role} received a SYN in ${r.state}`);
+      } else if (isClosedish(r.state) && (r.recorded > 0 || r.reset)) {
+        this.anomaly('syn_after_close', frame, `${r.role} received a SYN in ${STATE_NAMES[r.state]}`);
       }
       return;
     }
     // SYN-ACK: acceptable when SND.UNA < SEG.ACK =< SND.NXT for the receiver (§3.10.7.3 first check).
-    if (r.state !== 'SYN_SENT' && r.state !== 'SYN_RCVD') return;
+    if (r.state !== SYN_SENT && r.state !== SYN_RCVD) return;
     if (r.hasIsn && r.hasNxt && !(seqGT(tcp.ack, r.isn) && seqLE(tcp.ack, r.nxt))) {
       const expected = seqAdd(r.isn, 1);
       const withData = r.synData > 0 ? ` (or ${seqAdd(r.isn, 1 + r.synData)} with the SYN's ${r.synData} data bytes)` : '';
       this.anomaly('handshake_ack_mismatch', frame, `SYN-ACK acknowledges ${tcp.ack}, expected ISN+1 = ${expected}${withData}`);
-      if (r.state === 'SYN_SENT') {
+      if (r.state === SYN_SENT) {
         r.hasBadSynAck = true;
-        r.badSynAckAck = tcp.ack;
+        r.badSynAckAck = tcp.ack | 0;
       }
       return;
     }
-    if (r.state === 'SYN_SENT') this.apply(r, 'rcv_synack', frame);
-    else this.apply(r, 'rcv_ack_of_syn', frame); // simultaneous open, §3.5 Figure 8 line 7
+    if (r.state === SYN_SENT) this.apply(r, RCV_SYNACK, frame);
+    else this.apply(r, RCV_ACK_OF_SYN, frame); // simultaneous open, §3.5 Figure 8 line 7
   }
 
   /** Receiver side of a non-SYN segment with ACK: the fifth check, then the FIN bit (§3.10.7.4). */
@@ -546,12 +709,12 @@ export class Lifecycle {
 
     if (r.hasNxt && seqGT(ackNo, r.nxt) && s.noteUnseenAck) {
       s.noteUnseenAck = false;
-      this.anomaly('ack_of_unseen_segment', frame, `${s.role} acknowledges ${ackNo}, ${r.role} was only seen up to ${r.nxt}`);
+      this.anomaly('ack_of_unseen_segment', frame, `${s.role} acknowledges ${ackNo}, ${r.role} was only seen up to ${r.nxt >>> 0}`);
     }
 
-    if (r.state === 'SYN_RCVD' && r.sentSynAck) {
+    if (r.state === SYN_RCVD && r.sentSynAck) {
       if (seqGT(ackNo, r.isn) && (!r.hasNxt || seqLE(ackNo, r.nxt))) {
-        const wasHandshake = this.apply(r, 'rcv_ack_of_syn', frame);
+        const wasHandshake = this.apply(r, RCV_ACK_OF_SYN, frame);
         if (wasHandshake && r === this.server && !this.simultaneousOpen) this.completeHandshake(seg);
       } else if (r.noteHandshakeAck) {
         r.noteHandshakeAck = false;
@@ -560,18 +723,18 @@ export class Lifecycle {
     }
     // §3.10.7.4 fifth check: in SYN-RECEIVED a segment whose ACK did not complete the handshake
     // is dropped, FIN and all.
-    if (r.state === 'SYN_RCVD') return;
+    if (r.state === SYN_RCVD) return;
 
     const acksFin = r.finSent && seqGE(ackNo, seqAdd(r.finSeq, 1));
-    if (fin && acksFin && r.state === 'FIN_WAIT_1') {
+    if (fin && acksFin && r.state === FIN_WAIT_1) {
       // Three-segment close: the peer's FIN acknowledges ours, FIN-WAIT-1 → TIME-WAIT directly.
-      if (this.apply(r, 'rcv_fin_ack', frame)) this.threeWayClose = true;
+      if (this.apply(r, RCV_FIN_ACK, frame)) this.threeWayClose = true;
       return;
     }
-    if (acksFin) this.apply(r, 'rcv_ack_of_fin', frame);
+    if (acksFin) this.apply(r, RCV_ACK_OF_FIN, frame);
     if (fin) {
-      if (r.state === 'FIN_WAIT_1') this.simultaneousClose = true;
-      this.apply(r, 'rcv_fin', frame);
+      if (r.state === FIN_WAIT_1) this.simultaneousClose = true;
+      this.apply(r, RCV_FIN, frame);
     }
   }
 
@@ -589,36 +752,35 @@ export class Lifecycle {
   /** Sender side of a FIN (§3.10.4 CLOSE call), including retransmissions and crossed FINs. */
   private onSendFin(s: Endpoint, r: Endpoint, seg: FlowSegment, frame: number, ack: boolean): void {
     const tcp = seg.tcp;
-    const finSeq = seqAdd(tcp.seq, tcp.payloadLength + ((tcp.flags & TcpFlag.SYN) !== 0 ? 1 : 0));
+    const finSeq = seqAdd(tcp.seq, tcp.payloadLength + ((tcp.flags & TcpFlag.SYN) !== 0 ? 1 : 0)) | 0;
     if (s.finSent) {
       if (finSeq === s.finSeq) s.finRetransmissions++;
     } else {
       s.finSent = true;
       s.finSeq = finSeq;
-      if (this.firstFinSide < 0) this.firstFinSide = s === this.ep[0] ? 0 : 1;
+      if (this.firstFinSide < 0) this.firstFinSide = s === this.ep0 ? 0 : 1;
     }
-    if (s.state === 'SYN_SENT' || s.state === 'LISTEN' || (s.state === 'CLOSED' && s.timeline.length === 0)) {
-      this.anomaly('fin_before_handshake', frame, `${s.role} sent FIN in ${s.state}`);
+    if (s.state === SYN_SENT || s.state === LISTEN || (s.state === CLOSED && s.recorded === 0)) {
+      this.anomaly('fin_before_handshake', frame, `${s.role} sent FIN in ${STATE_NAMES[s.state]}`);
       return;
     }
     const acksPeerFin = ack && r.finSent && seqGE(tcp.ack, seqAdd(r.finSeq, 1));
-    const last = s.timeline[s.timeline.length - 1];
-    if (s.state === 'CLOSE_WAIT' && r.finSent && !acksPeerFin && last !== undefined && last.to === 'CLOSE_WAIT') {
+    if (s.state === CLOSE_WAIT && r.finSent && !acksPeerFin && this.lastRecordedTo(s) === CLOSE_WAIT) {
       // Crossed FINs (RFC 9293 §3.6 Figure 13): this FIN does not acknowledge the peer's, so it
       // was sent before the peer's FIN arrived. Re-read ESTABLISHED→CLOSE_WAIT as
       // ESTABLISHED→FIN_WAIT_1→CLOSING.
       this.retract(s);
-      this.apply(s, 'snd_fin', frame);
-      this.apply(s, 'rcv_fin', frame, ' (crossed in flight)');
+      this.apply(s, SND_FIN, frame);
+      this.apply(s, RCV_FIN, frame, true);
       this.simultaneousClose = true;
       return;
     }
-    this.apply(s, 'snd_fin', frame);
+    this.apply(s, SND_FIN, frame);
   }
 
   /** Payload the passive side sends after the first FIN (half-close), new bytes only. */
   private countAfterFin(s: Endpoint, seq: number, len: number): void {
-    if (this.firstFinSide < 0 || this.ep[this.firstFinSide] === s || s.finSent) return;
+    if (this.firstFinSide < 0 || (this.firstFinSide === 0 ? this.ep0 : this.ep1) === s || s.finSent) return;
     if (!s.hasNxt) {
       this.bytesAfterFin += len;
       return;
@@ -637,32 +799,32 @@ export class Lifecycle {
     let ended = false;
 
     // Sender.
-    if (s.state === 'SYN_SENT' && s.hasBadSynAck && tcp.seq === s.badSynAckAck) {
+    if (s.state === SYN_SENT && s.hasBadSynAck && (tcp.seq | 0) === s.badSynAckAck) {
       // §3.10.7.3: the answer to an unacceptable SYN-ACK (an old duplicate SYN, §3.5 Figure 9) is
       // <SEQ=SEG.ACK><CTL=RST>; the sender stays in SYN-SENT and the connection goes on.
     } else {
       s.sentReset = true;
-      if (this.firstRstSide < 0) this.firstRstSide = s === this.ep[0] ? 0 : 1;
-      if (s.state === 'SYN_RCVD' && s.passive && !s.sentSynAck) {
+      if (this.firstRstSide < 0) this.firstRstSide = s === this.ep0 ? 0 : 1;
+      if (s.state === SYN_RCVD && s.passive && !s.sentSynAck) {
         // Refusal: the host had no listener (§3.10.7.1), so it never left CLOSED.
         this.retract(s);
-        s.state = 'CLOSED';
+        s.state = CLOSED;
         s.passive = false;
         ended = true;
-      } else if (this.apply(s, 'snd_rst', frame)) ended = true;
-      if (s.state === 'CLOSED') s.reset = true;
+      } else if (this.apply(s, SND_RST, frame)) ended = true;
+      if (s.state === CLOSED) s.reset = true;
     }
 
     // Receiver.
-    if (r.state !== 'CLOSED' && r.state !== 'LISTEN') {
+    if (r.state !== CLOSED && r.state !== LISTEN) {
       // (nothing to reset in CLOSED or LISTEN: §3.10.7.1, §3.10.7.2)
       const why = this.rstUnacceptable(s, r, seg);
       if (why !== null) {
         this.anomaly('rst_out_of_window', frame, why);
       } else {
-        const clientRefused = r === this.client && r.state === 'SYN_SENT' && !s.sentSynAck;
-        const passive = r.state === 'SYN_RCVD' && r.passive;
-        if (this.apply(r, passive ? 'rcv_rst_passive' : 'rcv_rst', frame)) {
+        const clientRefused = r === this.client && r.state === SYN_SENT && !s.sentSynAck;
+        const passive = r.state === SYN_RCVD && r.passive;
+        if (this.apply(r, passive ? RCV_RST_PASSIVE : RCV_RST, frame)) {
           if (passive) r.relisten();
           else {
             r.reset = true;
@@ -682,7 +844,7 @@ export class Lifecycle {
   /** Why the receiver would ignore this RST, or null when it is acceptable. */
   private rstUnacceptable(s: Endpoint, r: Endpoint, seg: FlowSegment): string | null {
     const tcp = seg.tcp;
-    if (r.state === 'SYN_SENT') {
+    if (r.state === SYN_SENT) {
       // §3.10.7.3: acceptable only with an ACK that acknowledges the SYN.
       if (!(tcp.flags & TcpFlag.ACK)) return 'RST without ACK to an endpoint in SYN_SENT';
       if (r.hasIsn && r.hasNxt && !(seqGT(tcp.ack, r.isn) && seqLE(tcp.ack, r.nxt))) {
@@ -698,7 +860,7 @@ export class Lifecycle {
     const wnd = Math.max(r.hasWnd ? r.wnd : UNKNOWN_WINDOW, 1);
     // RFC 5961 §3.2: RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND (a zero window accepts SEG.SEQ = RCV.NXT).
     if (seqGE(tcp.seq, rcvNxt) && (wnd >= 0x8000_0000 || seqLT(tcp.seq, seqAdd(rcvNxt, wnd)))) return null;
-    return `RST seq ${tcp.seq} outside ${r.role}'s window [${rcvNxt}, ${seqAdd(rcvNxt, wnd)})`;
+    return `RST seq ${tcp.seq} outside ${r.role}'s window [${rcvNxt >>> 0}, ${seqAdd(rcvNxt, wnd)})`;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -751,13 +913,16 @@ export class Lifecycle {
         ? this.roleOf(this.firstRstSide)
         : null;
 
-    const anomalies = this.anomalies.slice();
+    const anomalies = this.anomalies === null ? [] : this.anomalies.slice();
+    const client: Transition[] = [];
+    const server: Transition[] = [];
+    for (const entry of this.log) (logRole(entry) === 'client' ? client : server).push(logTransition(entry));
     return {
       client: this.clientSide,
       roles_inferred: this.rolesInferred,
       handshake: {
         status,
-        isn: { client: c.isnSeen ? c.isn : null, server: s.isnSeen ? s.isn : null },
+        isn: { client: c.isnSeen ? c.isn >>> 0 : null, server: s.isnSeen ? s.isn >>> 0 : null },
         syn_retransmissions: c.synRetransmissions,
         synack_retransmissions: s.synAckRetransmissions,
         rtt: {
@@ -775,8 +940,8 @@ export class Lifecycle {
         bytes_after_fin: this.bytesAfterFin,
         time_wait: this.who(c.enteredTimeWait, s.enteredTimeWait),
       },
-      final_state: { client: c.state, server: s.state },
-      transitions: { client: c.timeline.slice(), server: s.timeline.slice() },
+      final_state: { client: STATE_NAMES[c.state]!, server: STATE_NAMES[s.state]! },
+      transitions: { client, server },
       anomalies,
     };
   }

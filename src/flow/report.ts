@@ -42,18 +42,21 @@ export function flowReport(flow: Flow): FlowDetail {
   const c = life.client;
   const s = c === 0 ? 1 : 0;
   const zeek = flow.zeek.result();
+  const endpoints = flow.endpoints;
+  const packets = flow.packets;
+  const bytes = flow.bytes;
   const report: FlowReport = {
     stream: flow.stream,
-    client: flow.endpoints[c],
-    server: flow.endpoints[s],
+    client: endpoints[c],
+    server: endpoints[s],
     roles_inferred: life.roles_inferred,
     first_frame: flow.firstFrame,
     last_frame: flow.lastFrame,
     start: formatEpoch(flow.firstSec, flow.firstNsec, flow.tsPrecision),
     end: formatEpoch(flow.lastSec, flow.lastNsec, flow.tsPrecision),
     duration: secondsDiff(flow.firstSec, flow.firstNsec, flow.lastSec, flow.lastNsec),
-    packets: { client: flow.packets[c], server: flow.packets[s] },
-    bytes: { client: flow.bytes[c], server: flow.bytes[s] },
+    packets: { client: packets[c], server: packets[s] },
+    bytes: { client: bytes[c], server: bytes[s] },
     handshake: life.handshake,
     teardown: life.teardown,
     final_state: life.final_state,

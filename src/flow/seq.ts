@@ -1,8 +1,6 @@
 // Sequence-number arithmetic modulo 2^32 (RFC 9293 §3.4, "Sequence Numbers"). Every comparison
 // of sequence or acknowledgement numbers in synack goes through this module.
 
-const MOD = 0x1_0000_0000;
-
 /** (a + n) mod 2^32. */
 export function seqAdd(a: number, n: number): number {
   return (a + n) >>> 0;
@@ -30,9 +28,13 @@ export function seqGE(a: number, b: number): boolean {
   return ((a - b) | 0) >= 0;
 }
 
-/** Unsigned offset of x from base, as Wireshark prints relative numbers: (x − base) mod 2^32. */
+/**
+ * Unsigned offset of x from base, as Wireshark prints relative numbers: (x − base) mod 2^32.
+ * `>>> 0` (ToUint32) is that reduction for any 32-bit x and base, signed or not, and avoids a
+ * floating-point remainder on every segment.
+ */
 export function seqRelative(x: number, base: number): number {
-  return (x - base + MOD) % MOD;
+  return (x - base) >>> 0;
 }
 
 /** The larger of two sequence numbers in sequence space. */

@@ -133,3 +133,83 @@ export const EVENT_CAUSE: { readonly [E in TcpEvent]: string } = {
   rcv_rst: 'received RST',
   rcv_rst_passive: 'received RST',
 };
+
+// -------------------------------------------------------------------------------------------------
+// The same table in the form Lifecycle runs it. States and events are small integers there: per
+// segment, an endpoint's state is compared and looked up by index instead of by string key
+// (`TRANSITIONS[state][event]` with varying keys is a megamorphic property lookup in V8), and
+// one state fits in a few bits of a recorded transition. Built from TRANSITIONS, so the table
+// above stays the only statement of the rules.
+
+/** Every state, by code (RFC 9293 §3.3.2 order). */
+export const STATE_NAMES: readonly TcpState[] = [
+  'CLOSED',
+  'LISTEN',
+  'SYN_SENT',
+  'SYN_RCVD',
+  'ESTABLISHED',
+  'FIN_WAIT_1',
+  'FIN_WAIT_2',
+  'CLOSE_WAIT',
+  'CLOSING',
+  'LAST_ACK',
+  'TIME_WAIT',
+];
+
+/** Index into STATE_NAMES. */
+export type StateCode = number;
+export const CLOSED = 0;
+export const LISTEN = 1;
+export const SYN_SENT = 2;
+export const SYN_RCVD = 3;
+export const ESTABLISHED = 4;
+export const FIN_WAIT_1 = 5;
+export const FIN_WAIT_2 = 6;
+export const CLOSE_WAIT = 7;
+export const CLOSING = 8;
+export const LAST_ACK = 9;
+export const TIME_WAIT = 10;
+
+/** Every event, by code. */
+export const EVENT_NAMES: readonly TcpEvent[] = [
+  'snd_syn',
+  'snd_fin',
+  'snd_rst',
+  'rcv_syn',
+  'rcv_synack',
+  'rcv_ack_of_syn',
+  'rcv_ack_of_fin',
+  'rcv_fin',
+  'rcv_fin_ack',
+  'rcv_rst',
+  'rcv_rst_passive',
+];
+
+/** Index into EVENT_NAMES. */
+export type EventCode = number;
+export const SND_SYN = 0;
+export const SND_FIN = 1;
+export const SND_RST = 2;
+export const RCV_SYN = 3;
+export const RCV_SYNACK = 4;
+export const RCV_ACK_OF_SYN = 5;
+export const RCV_ACK_OF_FIN = 6;
+export const RCV_FIN = 7;
+export const RCV_FIN_ACK = 8;
+export const RCV_RST = 9;
+export const RCV_RST_PASSIVE = 10;
+
+const EVENT_COUNT = EVENT_NAMES.length;
+/** NEXT_STATE[state × EVENT_COUNT + event]: the row's target state, or −1 for no row. */
+const NEXT_STATE = new Int8Array(STATE_NAMES.length * EVENT_COUNT).fill(-1);
+STATE_NAMES.forEach((state, s) => {
+  EVENT_NAMES.forEach((event, e) => {
+    const row = TRANSITIONS[state][event];
+    if (row !== undefined) NEXT_STATE[s * EVENT_COUNT + e] = STATE_NAMES.indexOf(row.to);
+  });
+});
+
+/** transitionFor by code: the state (state, event) leads to, or −1 when it leaves the state unchanged. */
+export function nextState(state: StateCode, event: EventCode): StateCode {
+  return NEXT_STATE[state * EVENT_COUNT + event]!;
+}

@@ -44,11 +44,11 @@ const SWEEP_EVERY_SECONDS = 1;
 /**
  * Default bound on flows held at once, sized for a 24 GiB machine. What runs out first there is
  * not RAM but the V8 heap: Node.js 20 caps it at about 4 GiB (heap_size_limit 4144 MiB on a
- * 24 GiB host) unless run with --max-old-space-size. A held flow costs about 4.4 KiB of heap
+ * 24 GiB host) unless run with --max-old-space-size. A held flow costs about 2.3 KiB of heap
  * (measured with process.memoryUsage() over 100 000 open handshakes, see
- * test/robustness/flow-limits.test.ts), so 500 000 flows take about 2.1 GiB, leaving half the
- * heap for flows that carry more state (timelines, out-of-order ranges, summary logs) and for
- * the rest of the program. Beyond the bound flows are finished early with a warning.
+ * test/robustness/flow-limits.test.ts), so 500 000 flows take about 1.1 GiB, leaving most of
+ * the heap for flows that carry more state (timelines, out-of-order ranges, summary logs) and
+ * for the rest of the program. Beyond the bound flows are finished early with a warning.
  */
 export const DEFAULT_MAX_FLOWS = 500_000;
 
@@ -62,8 +62,13 @@ export class FlowTracker {
   private lastSweep = -Infinity;
   private readonly seg: FlowSegment = { pkt: null!, tcp: null!, side: 0 };
   private readonly info: SegmentInfo = { flow: null!, side: 0 };
-  /** Flows whose connection has ended, waiting out the linger time (in the order they ended). */
-  private readonly finishing = new Set<Flow>();
+  /**
+   * Flows whose connection has ended, waiting out the linger time, in order of last activity:
+   * a doubly linked list through Flow.prevLingering/nextLingering (a flow re-joins at the tail
+   * on every late segment, which a Set would pay for with a delete and an insert).
+   */
+  private lingerHead: Flow | null = null;
+  private lingerTail: Flow | null = null;
   /**
    * Every held flow on a doubly linked list through Flow.older/newer, least recently active
    * at `oldest`: moving a flow to the newest end on each segment is a few pointer writes, so
@@ -109,7 +114,7 @@ export class FlowTracker {
     }
     if (flow === undefined) {
       if (this.table.size >= this.maxFlows) this.evictOldest();
-      flow = new Flow(this.nextStream++, hash, pkt, portsReused);
+      flow = new Flow(this.nextStream++, hash, seg, portsReused);
       this.table.insert(flow);
       this.link(flow);
     } else if (flow !== this.newest) {
@@ -117,15 +122,10 @@ export class FlowTracker {
       this.link(flow);
     }
     const side = seg.side;
-    const wasFinished = flow.finished;
     flow.onSegment(seg);
-    if (flow.finished) {
-      // Kept in order of last activity, so the sweep can stop at the first flow still lingering.
-      if (wasFinished) this.finishing.delete(flow);
-      this.finishing.add(flow);
-    } else if (wasFinished) {
-      this.finishing.delete(flow);
-    }
+    if (flow.lingering) this.stopLingering(flow);
+    // Kept in order of last activity, so the sweep can stop at the first flow still lingering.
+    if (flow.finished) this.startLingering(flow);
 
     const now = pkt.tsSec;
     if (now - this.lastSweep >= SWEEP_EVERY_SECONDS) this.sweep(now);
@@ -154,10 +154,7 @@ export class FlowTracker {
    */
   private sweep(now: number): void {
     this.lastSweep = now;
-    for (const flow of this.finishing) {
-      if (now - flow.lastSec <= this.linger) break;
-      this.emit(flow, 'closed');
-    }
+    while (this.lingerHead !== null && now - this.lingerHead.lastSec > this.linger) this.emit(this.lingerHead, 'closed');
     if (this.idle > 0) {
       while (this.oldest !== null && now - this.oldest.lastSec > this.idle) this.emit(this.oldest, 'idle');
     }
@@ -169,12 +166,7 @@ export class FlowTracker {
    * least recently active one.
    */
   private evictOldest(): void {
-    let victim: Flow | null = null;
-    for (const flow of this.finishing) {
-      victim = flow;
-      break;
-    }
-    victim ??= this.oldest;
+    const victim = this.lingerHead ?? this.oldest;
     if (victim === null) return;
     if (this.evictedFlows === 0) {
       this.opts.onWarning?.(
@@ -187,8 +179,27 @@ export class FlowTracker {
 
   private emit(flow: Flow, reason: FlowEndReason): void {
     if (this.table.remove(flow)) this.unlink(flow);
-    this.finishing.delete(flow);
+    if (flow.lingering) this.stopLingering(flow);
     this.opts.onFlow(flow, reason);
+  }
+
+  /** Appends an ended flow at the tail of the linger list. */
+  private startLingering(flow: Flow): void {
+    flow.lingering = true;
+    flow.prevLingering = this.lingerTail;
+    flow.nextLingering = null;
+    if (this.lingerTail !== null) this.lingerTail.nextLingering = flow;
+    else this.lingerHead = flow;
+    this.lingerTail = flow;
+  }
+
+  private stopLingering(flow: Flow): void {
+    if (flow.prevLingering !== null) flow.prevLingering.nextLingering = flow.nextLingering;
+    else this.lingerHead = flow.nextLingering;
+    if (flow.nextLingering !== null) flow.nextLingering.prevLingering = flow.prevLingering;
+    else this.lingerTail = flow.prevLingering;
+    flow.prevLingering = flow.nextLingering = null;
+    flow.lingering = false;
   }
 
   /** Appends a flow at the newest end of the recency list. */

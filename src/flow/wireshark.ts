@@ -128,21 +128,26 @@ const MPTCP_TRACKED_SUBTYPES = 8; // MP_CAPABLE … MP_FASTCLOSE set tshark's mp
  * One direction's analysis state (packet-tcp.c tcp_flow_t and tcp_analyze_seq_flow_info_t).
  * Zero doubles as "not seen yet" for nextSeq, lastAck and maxSeqToBeAcked exactly as in tshark,
  * which is why a flow whose numbers really are 0 behaves as tshark's does.
+ *
+ * The 32-bit numbers (sequence numbers, acknowledgements, the window) are stored as int32
+ * (`| 0`) and read back unsigned through accessors: V8 keeps an int32 inline in the object,
+ * but a uint32 above 2^31 as a separate heap number, and a flow keeps both directions for its
+ * whole life.
  */
 class Direction {
-  baseSeq = 0;
+  private baseSeq32 = 0;
   baseSet = false;
   /** Shift count ≥ 0, or WS_UNKNOWN / WS_NONE. */
   winScale = WS_UNKNOWN;
-  /** Last raw window sent; tshark starts it at G_MAXUINT32 so nothing looks like a change. */
-  window = 0xffff_ffff;
-  nextSeq = 0;
+  /** Starts at G_MAXUINT32, as in tshark (see `window`). */
+  private window32 = -1;
+  private nextSeq32 = 0;
   nextSeqSec = 0;
   nextSeqNsec = 0;
-  lastAck = 0;
+  private lastAck32 = 0;
   lastAckSec = 0;
   lastAckNsec = 0;
-  maxSeqToBeAcked = 0;
+  private maxSeqToBeAcked32 = 0;
   /** Duplicate ACKs in a row; −1 after an "ACKed unseen segment" (packet-tcp.c). */
   dupAckNum = 0;
   lastNonDupAck = 0;
@@ -150,6 +155,42 @@ class Direction {
   isFirstAck = false;
   /** tshark's mp_operations snapshot for this direction. */
   mpOps = 0;
+
+  get baseSeq(): number {
+    return this.baseSeq32 >>> 0;
+  }
+  set baseSeq(seq: number) {
+    this.baseSeq32 = seq | 0;
+  }
+
+  /** Last raw window sent; tshark starts it at G_MAXUINT32 so nothing looks like a change. */
+  get window(): number {
+    return this.window32 >>> 0;
+  }
+  set window(window: number) {
+    this.window32 = window | 0;
+  }
+
+  get nextSeq(): number {
+    return this.nextSeq32 >>> 0;
+  }
+  set nextSeq(seq: number) {
+    this.nextSeq32 = seq | 0;
+  }
+
+  get lastAck(): number {
+    return this.lastAck32 >>> 0;
+  }
+  set lastAck(ack: number) {
+    this.lastAck32 = ack | 0;
+  }
+
+  get maxSeqToBeAcked(): number {
+    return this.maxSeqToBeAcked32 >>> 0;
+  }
+  set maxSeqToBeAcked(seq: number) {
+    this.maxSeqToBeAcked32 = seq | 0;
+  }
 }
 
 /** Options for one flow's analysis. */
@@ -186,7 +227,9 @@ export class WiresharkAnalysis {
   /** tcp.completeness as a one-pass tshark prints it on this segment: the value before it. */
   completenessBefore = 0;
 
-  private readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
+  // The directions by sending side (two fields rather than an array: one object less per flow).
+  private readonly dir0 = new Direction();
+  private readonly dir1 = new Direction();
   private completenessBits = 0;
   /** No segment fed yet: tshark's conversation_is_new. */
   private isNew: boolean;
@@ -219,7 +262,7 @@ export class WiresharkAnalysis {
 
   /** The base sequence number tshark holds for a side, or null before it has one. */
   baseSeq(side: Side): number | null {
-    const d = this.dirs[side];
+    const d = side === 0 ? this.dir0 : this.dir1;
     return d.baseSet ? d.baseSeq : null;
   }
 
@@ -231,7 +274,7 @@ export class WiresharkAnalysis {
   startsNewConversation(seg: FlowSegment): boolean {
     const tcp = seg.tcp;
     if ((tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return false;
-    const d = this.dirs[seg.side];
+    const d = seg.side === 0 ? this.dir0 : this.dir1;
     return d.baseSet && d.baseSeq !== tcp.seq;
   }
 
@@ -255,8 +298,8 @@ export class WiresharkAnalysis {
 
   onSegment(seg: FlowSegment): void {
     const tcp = seg.tcp;
-    const fwd = this.dirs[seg.side];
-    const rev = this.dirs[seg.side === 0 ? 1 : 0];
+    const fwd = seg.side === 0 ? this.dir0 : this.dir1;
+    const rev = seg.side === 0 ? this.dir1 : this.dir0;
     const th = tcp.flags;
     const syn = (th & TcpFlag.SYN) !== 0;
     const ack = (th & TcpFlag.ACK) !== 0;

@@ -184,16 +184,18 @@ export function zeekConnState(
   return 'OTH';
 }
 
-/** One side of the connection: TCP_Endpoint plus its TCP_Reassembler's bookkeeping. */
+/**
+ * One side of the connection: TCP_Endpoint plus its TCP_Reassembler's bookkeeping. A flow holds
+ * two for its whole life, so they are kept small: the raw 32-bit sequence numbers are stored as
+ * int32 (`| 0`, kept inline by V8, where a uint32 above 2^31 would be a separate heap number)
+ * and read back unsigned through getters, and the scaled-history counters are plain fields.
+ */
 class Endpoint {
   state: StateCode = INACTIVE;
   prevState: StateCode = INACTIVE;
-  /** Always a 32-bit value: Zeek initialises it from uint32 arithmetic. */
-  startSeq = 0;
-  /** One past the highest sequence number sent, raw 32-bit. */
-  lastSeq = 0;
-  /** Highest acknowledgement the peer sent for this side's data, raw 32-bit. */
-  ackSeq = 0;
+  private start32 = 0;
+  private last32 = 0;
+  private ack32 = 0;
   seqWraps = 0;
   ackWraps = 0;
   finCount = 0;
@@ -202,9 +204,11 @@ class Endpoint {
   histLastSyn = 0;
   histLastFin = 0;
   histLastRst = 0;
-  /** ScaledHistoryEntry counters and thresholds, indexed by SCALED_*. */
-  readonly scaledCount = [0, 0, 0, 0];
-  readonly scaledThreshold = [1, 1, 1, 1];
+  /** ScaledHistoryEntry counters (TCP_Endpoint chk_cnt, rxmt_cnt, win0_cnt, gap_cnt). */
+  private chkCnt = 0;
+  private rxmtCnt = 0;
+  private win0Cnt = 0;
+  private gapCnt = 0;
   pkts = 0;
   ipBytes = 0;
 
@@ -224,10 +228,39 @@ class Endpoint {
     }
   }
 
+  /** Always a 32-bit value: Zeek initialises it from uint32 arithmetic. */
+  get startSeq(): number {
+    return this.start32 >>> 0;
+  }
+
+  /** One past the highest sequence number sent, raw 32-bit. */
+  get lastSeq(): number {
+    return this.last32 >>> 0;
+  }
+
+  /** Highest acknowledgement the peer sent for this side's data, raw 32-bit. */
+  get ackSeq(): number {
+    return this.ack32 >>> 0;
+  }
+
   initSeqs(start: number, last: number): void {
-    this.startSeq = start >>> 0;
-    this.ackSeq = start >>> 0;
-    this.lastSeq = last >>> 0;
+    this.start32 = start | 0;
+    this.ack32 = start | 0;
+    this.last32 = last | 0;
+  }
+
+  /** Counts one more occurrence of a SCALED_* history entry; returns the new count. */
+  countScaled(kind: number): number {
+    switch (kind) {
+      case SCALED_CHECKSUM:
+        return ++this.chkCnt;
+      case SCALED_RXMIT:
+        return ++this.rxmtCnt;
+      case SCALED_WIN0:
+        return ++this.win0Cnt;
+      default:
+        return ++this.gapCnt;
+    }
   }
 
   /** TCP_Endpoint::ToRelativeSeqSpace. */
@@ -237,12 +270,12 @@ class Endpoint {
 
   updateLastSeq(seq: number): void {
     if (seq < this.lastSeq) this.seqWraps++;
-    this.lastSeq = seq;
+    this.last32 = seq | 0;
   }
 
   updateAckSeq(seq: number): void {
     if (seq < this.ackSeq) this.ackWraps++;
-    this.ackSeq = seq;
+    this.ack32 = seq | 0;
   }
 
   /** TCP_Endpoint::NoDataAcked: at most the SYN octet has been acknowledged. */
@@ -329,7 +362,9 @@ class Endpoint {
  * onSegment(); read result() at the end (what conn.log prints when the connection is removed).
  */
 export class ZeekConn {
-  private readonly ep: [Endpoint, Endpoint] = [new Endpoint(), new Endpoint()];
+  // The endpoints by flow side (two fields rather than an array: one object less per flow).
+  private readonly ep0 = new Endpoint();
+  private readonly ep1 = new Endpoint();
   /** Flow side Zeek currently calls the originator. */
   private origSide: Side = 0;
   private flips = 0;
@@ -352,6 +387,10 @@ export class ZeekConn {
     this.likelyServerPorts = opts.likelyServerPorts ?? ZEEK_LIKELY_SERVER_PORTS;
   }
 
+  private endpoint(side: number): Endpoint {
+    return side === 0 ? this.ep0 : this.ep1;
+  }
+
   onSegment(seg: FlowSegment): void {
     const { pkt, tcp } = seg;
     const flags = tcp.flags;
@@ -361,8 +400,8 @@ export class ZeekConn {
     if (pkt.capturedLength < tcp.payloadOffset) return;
 
     const isOrig = seg.side === this.origSide;
-    const endpoint = this.ep[seg.side];
-    const peer = this.ep[seg.side ^ 1]!;
+    const endpoint = this.endpoint(seg.side);
+    const peer = this.endpoint(seg.side ^ 1);
     const len = tcp.payloadLength;
     const caplen = tcp.payloadCaptured;
 
@@ -399,7 +438,7 @@ export class ZeekConn {
       this.scaledEntry(endpoint, isOrig, SCALED_WIN0);
     }
 
-    if (!this.ep[0].didClose || !this.ep[1].didClose) {
+    if (!this.ep0.didClose || !this.ep1.didClose) {
       this.lastSec = pkt.tsSec;
       this.lastNsec = pkt.tsNsec;
     }
@@ -447,14 +486,14 @@ export class ZeekConn {
     if (doClose) endpoint.didClose = true;
 
     // ConnSize analyzer: counted under the role the packet had when it arrived.
-    const counted = this.ep[isOrig ? this.origSide : this.origSide ^ 1]!;
+    const counted = this.endpoint(isOrig ? this.origSide : this.origSide ^ 1);
     counted.pkts++;
     counted.ipBytes += ipTotalLength(pkt);
   }
 
   result(): ZeekConnResult {
-    const o = this.ep[this.origSide]!;
-    const r = this.ep[this.origSide ^ 1]!;
+    const o = this.endpoint(this.origSide);
+    const r = this.endpoint(this.origSide ^ 1);
     const duration = this.lastSec - this.startSec + (this.lastNsec - this.startNsec) / 1e9;
     const origSize = o.size(r);
     const respSize = r.size(o);
@@ -533,13 +572,16 @@ export class ZeekConn {
     return true;
   }
 
-  /** Connection::ScaledHistoryEntry: logged at the 1st, 10th, 100th... occurrence. */
+  /**
+   * Connection::ScaledHistoryEntry: logged at the 1st, 10th, 100th... occurrence (Zeek's
+   * threshold starts at 1 and is multiplied by the base each time the count reaches it).
+   */
   private scaledEntry(endpoint: Endpoint, isOrig: boolean, kind: number): void {
-    const count = ++endpoint.scaledCount[kind]!;
-    if (count === endpoint.scaledThreshold[kind]) {
+    let count = endpoint.countScaled(kind);
+    while (count % SCALING_BASE === 0) count /= SCALING_BASE;
+    if (count === 1) {
       const letter = SCALED_LETTERS[kind]!;
       this.addHistory(isOrig ? letter : letter.toLowerCase());
-      endpoint.scaledThreshold[kind]! *= SCALING_BASE;
     }
   }
 
@@ -644,7 +686,7 @@ export class ZeekConn {
         }
         if (endpoint.state === INACTIVE) {
           // No control flag changed the state.
-          const origEp = this.ep[this.origSide]!;
+          const origEp = this.endpoint(this.origSide);
           if (!isOrig && len === 0 && origEp.state === SYN_SENT) {
             // Some stacks ACK a SYN before answering it: not a partial connection.
           } else if (ack && peer.state === ESTABLISHED) {
@@ -735,9 +777,9 @@ export class ZeekConn {
 
   /** TCP_Reassembler::Gap: G/g only while both sides are established or closing cleanly. */
   private gap(endpoint: Endpoint, len: number): void {
-    const peer = this.ep[this.ep[0] === endpoint ? 1 : 0]!;
+    const peer = endpoint === this.ep0 ? this.ep1 : this.ep0;
     if (isClean(endpoint) && isClean(peer)) {
-      const isOrig = this.ep[this.origSide] === endpoint;
+      const isOrig = this.endpoint(this.origSide) === endpoint;
       this.scaledEntry(endpoint, isOrig, SCALED_GAP);
       this.missedBytes += len; // conn/main.zeek content_gap
     }
@@ -760,7 +802,7 @@ export class ZeekConn {
         endpoint.lastReassem = upper;
         endpoint.deliverContiguous();
         // BlockInserted: nothing acked yet and a lot sent — stop holding delivered data.
-        const peer = this.ep[this.ep[0] === endpoint ? 1 : 0]!;
+        const peer = endpoint === this.ep0 ? this.ep1 : this.ep0;
         if (endpoint.noDataAcked() && endpoint.size(peer) > TCP_MAX_INITIAL_WINDOW) {
           if (endpoint.lastReassem > endpoint.trimSeq) endpoint.trimSeq = endpoint.lastReassem;
         }
