@@ -36,7 +36,7 @@ export function parseMaxFlows(value: string): number {
 }
 
 /**
- * --max-flows N: memory is bounded by the flows held at once (about 4.4 KiB each, see
+ * --max-flows N: memory is bounded by the flows held at once (about 2.3 KiB each, see
  * DEFAULT_MAX_FLOWS); past N the least recently active flow is finished early, with a warning.
  */
 export function maxFlowsOption(): Option {
