@@ -102,7 +102,10 @@ export interface DecodedPacket {
   /** Absolute file offset of the frame's first byte, for error messages. */
   dataOffset: number;
   comment: string | null;
-  /** The frame's bytes (a view into the reader's chunk, valid only during the callback). */
+  /**
+   * The frame's bytes (a view into the reader's chunk, valid only during the callback). On a
+   * packet from newDecodedPacket each read makes a new view: read it once, and only when needed.
+   */
   data: Uint8Array;
 
   /** 802.1Q/802.1ad VLAN ids, outermost first (empty when untagged). */
