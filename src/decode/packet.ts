@@ -67,6 +67,7 @@ class ScratchPacket implements DecodedPacket {
   srcAddr = new Uint32Array(4);
   dstAddr = new Uint32Array(4);
   ttl = 0;
+  ipTotalLength = 0;
   ipOffset = 0;
   tcp: TcpHeader | null = null;
   notTcp: string | null = null;
@@ -137,6 +138,7 @@ export function decodePacket(rec: CaptureRecord, out: DecodedPacket): void {
   clearAddress(out.srcAddr);
   clearAddress(out.dstAddr);
   out.ttl = 0;
+  out.ipTotalLength = 0;
   out.ipOffset = 0;
   out.tcp = null;
   out.notTcp = null;

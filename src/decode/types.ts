@@ -116,6 +116,13 @@ export interface DecodedPacket {
   dstAddr: Uint32Array;
   /** IPv4 TTL or IPv6 hop limit. */
   ttl: number;
+  /**
+   * Datagram length the IP header states, as on the wire: the IPv4 total length (RFC 791 §3.1;
+   * 0 under TSO), or the IPv6 payload length plus the 40-byte fixed header (RFC 8200 §3). Set
+   * by decodePacket (0 without an IP layer), so its users need not read the frame's bytes;
+   * absent on packets built by hand.
+   */
+  ipTotalLength?: number;
   /** Offset of the IP header within the frame. */
   ipOffset: number;
 

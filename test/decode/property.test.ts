@@ -32,6 +32,12 @@ function check(p: ReturnType<typeof newDecodedPacket>): void {
     expect(p.error.offset).toBeGreaterThanOrEqual(0);
     expect(p.error.offset).toBeLessThanOrEqual(p.data.length);
   }
+  // The stated IP length, as the frame's bytes hold it (what Zeek's ConnSize counts).
+  const d = p.data;
+  const ip = p.ipOffset;
+  if (p.ipVersion === 4) expect(p.ipTotalLength).toBe((d[ip + 2]! << 8) | d[ip + 3]!);
+  else if (p.ipVersion === 6) expect(p.ipTotalLength).toBe(((d[ip + 4]! << 8) | d[ip + 5]!) + 40);
+  else expect(p.ipTotalLength).toBe(0);
 }
 
 describe('decodePacket never throws', () => {
@@ -78,6 +84,7 @@ function snapshot(p: ReturnType<typeof newDecodedPacket>): unknown {
     ipVersion: p.ipVersion,
     ipOffset: p.ipOffset,
     ttl: p.ttl,
+    ipTotalLength: p.ipTotalLength,
     srcAddr: [...p.srcAddr],
     dstAddr: [...p.dstAddr],
     vlanIds: [...p.vlanIds],
