@@ -144,7 +144,8 @@ export class PcapDecoder implements RecordDecoder {
     r.tsPrecision = this.nsec ? 9 : 6;
     r.fcsLength = this.fcsLength;
     r.dataOffset = abs + PCAP_RECORD_HEADER.LENGTH;
-    r.data = bytes.subarray(start, start + caplen);
+    r.bytes = bytes;
+    r.dataStart = start;
     r.comment = null;
     this.sink.emit();
     return null;

@@ -322,7 +322,8 @@ export class PcapngDecoder implements RecordDecoder {
     r.originalLength = view.getUint32(off + EPB.ORIGLEN, le);
     r.fcsLength = iface.fcsLength;
     r.dataOffset = abs + EPB.DATA;
-    r.data = bytes.subarray(off + EPB.DATA, dataEnd);
+    r.bytes = bytes;
+    r.dataStart = off + EPB.DATA;
     r.comment = null;
     const optStart = off + EPB.DATA + ((caplen + 3) & ~3);
     if (optStart < bodyEnd) {
@@ -373,7 +374,8 @@ export class PcapngDecoder implements RecordDecoder {
     r.originalLength = orig;
     r.fcsLength = iface.fcsLength;
     r.dataOffset = abs + SPB.DATA;
-    r.data = bytes.subarray(off + SPB.DATA, off + SPB.DATA + caplen);
+    r.bytes = bytes;
+    r.dataStart = off + SPB.DATA;
     r.comment = null;
     this.sink.emit();
     return null;

@@ -3,7 +3,7 @@
 
 import type { Readable } from 'node:stream';
 import { CaptureParser, type RecordCallback } from './parser.js';
-import { openSource, type SourceOptions } from './source.js';
+import { openSource, type FileReader, type SourceOptions } from './source.js';
 import { CaptureError, type CaptureFormat, type CaptureInterface, type CaptureWarning } from './types.js';
 
 /** Everything known about a capture once reading stopped, cleanly or not. */
@@ -51,21 +51,14 @@ export async function readCapture(
   const parser = new CaptureParser(onRecord);
   let compression: 'gzip' | null = null;
   let error: CaptureError | null = null;
-  const signal = opts.signal;
   let interrupted = false;
   try {
     const source = await openSource(input, opts);
     compression = source.compression;
-    if (signal === undefined) {
-      for await (const chunk of source.chunks) {
-        parser.feed(chunk);
-        if (parser.error !== null) break;
-        const wait = opts.between?.();
-        if (wait !== undefined) await wait;
-      }
-    } else {
-      interrupted = await feedUntilAborted(source.chunks, parser, signal, opts.between);
-    }
+    interrupted =
+      source.kind === 'file'
+        ? await feedFile(source.file, parser, opts.signal, opts.between)
+        : await feedChunks(source.chunks, parser, opts.signal, opts.between);
   } catch (err) {
     if (!(err instanceof CaptureError)) throw err;
     error = err;
@@ -87,6 +80,63 @@ export async function readCapture(
   };
 }
 
+type Between = (() => Promise<void> | undefined) | undefined;
+
+/**
+ * How long the synchronous file loop may keep the event loop waiting. Signals (Ctrl-C), timers
+ * (the pipeline's settle tick, the progress line) and output writes only run when it turns.
+ */
+const YIELD_INTERVAL_MS = 50;
+
+/**
+ * The chunk loop for a regular file read synchronously: no promise per chunk, but the event
+ * loop is let through every YIELD_INTERVAL_MS (and whenever `between` makes us wait), and the
+ * signal is checked after each chunk. Returns true when stopped by the signal.
+ */
+async function feedFile(file: FileReader, parser: CaptureParser, signal: AbortSignal | undefined, between: Between): Promise<boolean> {
+  const abort = signal === undefined ? null : whenAborted(signal);
+  try {
+    let turned = performance.now();
+    for (;;) {
+      if (signal?.aborted) return true;
+      const chunk = file.next();
+      if (chunk === null) return false;
+      parser.feed(chunk);
+      if (parser.error !== null) return false;
+      const wait = between?.();
+      if (wait !== undefined) {
+        if (abort === null) await wait;
+        else if ((await Promise.race([wait, abort.aborted])) === 'aborted') return true;
+      } else if (performance.now() - turned >= YIELD_INTERVAL_MS) {
+        await new Promise(setImmediate);
+      } else {
+        continue;
+      }
+      turned = performance.now();
+    }
+  } finally {
+    abort?.dispose();
+    await file.close();
+  }
+}
+
+/** The chunk loop for asynchronous sources (streams, FIFOs, gzip). Returns true when stopped by the signal. */
+async function feedChunks(
+  chunks: AsyncIterable<Uint8Array>,
+  parser: CaptureParser,
+  signal: AbortSignal | undefined,
+  between: Between,
+): Promise<boolean> {
+  if (signal !== undefined) return feedUntilAborted(chunks, parser, signal, between);
+  for await (const chunk of chunks) {
+    parser.feed(chunk);
+    if (parser.error !== null) break;
+    const wait = between?.();
+    if (wait !== undefined) await wait;
+  }
+  return false;
+}
+
 /**
  * The chunk loop with a way out: each wait for the next chunk races the abort signal, so a
  * reader blocked on a quiet pipe stops at once. Returns true when stopped by the signal.
@@ -95,14 +145,10 @@ async function feedUntilAborted(
   chunks: AsyncIterable<Uint8Array>,
   parser: CaptureParser,
   signal: AbortSignal,
-  between: (() => Promise<void> | undefined) | undefined,
+  between: Between,
 ): Promise<boolean> {
   if (signal.aborted) return true;
-  let onAbort!: () => void;
-  const aborted = new Promise<'aborted'>((resolve) => {
-    onAbort = () => resolve('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  const { aborted, dispose } = whenAborted(signal);
   const it = chunks[Symbol.asyncIterator]();
   try {
     for (;;) {
@@ -123,6 +169,16 @@ async function feedUntilAborted(
       if (wait !== undefined && (await Promise.race([wait, aborted])) === 'aborted') return true;
     }
   } finally {
-    signal.removeEventListener('abort', onAbort);
+    dispose();
   }
+}
+
+/** A promise that settles with 'aborted' when `signal` fires, and a way to stop listening. */
+function whenAborted(signal: AbortSignal): { aborted: Promise<'aborted'>; dispose: () => void } {
+  let onAbort!: () => void;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return { aborted, dispose: () => signal.removeEventListener('abort', onAbort) };
 }

@@ -10,8 +10,8 @@ export type CaptureFormat =
 
 /**
  * One captured frame. Readers hand out a single scratch object per file and overwrite it for
- * every record: `data` is a view into the reader's current chunk and is valid only until the
- * callback returns. Anything kept longer must be copied.
+ * every record: the packet bytes stay in the reader's current chunk (`bytes`, from `dataStart`)
+ * and are valid only until the callback returns. Anything kept longer must be copied.
  */
 export interface CaptureRecord {
   /** 1-based, counting every packet record in the file (EPB, SPB, OPB; classic pcap records). */
@@ -26,16 +26,27 @@ export interface CaptureRecord {
   tsNsec: number;
   /** Decimal digits the capture's clock resolves: 6 for µs pcap, 9 for ns, 0..9 for pcapng. */
   tsPrecision: number;
-  /** Bytes present in `data`. */
+  /** Bytes of packet data present (from `dataStart` in `bytes`). */
   capturedLength: number;
   /** Length of the packet on the wire (may exceed capturedLength when snaplen cut it). */
   originalLength: number;
-  /** Number of FCS bytes at the end of `data` (pcap link-type FCS bits, pcapng if_fcslen). */
+  /** Number of FCS bytes at the end of the packet data (pcap link-type FCS bits, pcapng if_fcslen). */
   fcsLength: number;
   /** Absolute byte offset of the packet data in the (decompressed) file. */
   dataOffset: number;
-  /** The packet bytes (view, see above). */
-  data: Uint8Array;
+  /**
+   * The buffer holding the packet data: the reader's current chunk, or its carry buffer for a
+   * record that straddled two chunks. The packet is bytes[dataStart, dataStart + capturedLength).
+   * Decoders read it in place, so reading a record allocates nothing.
+   */
+  bytes: Uint8Array;
+  /** Index of the packet's first byte in `bytes`. */
+  dataStart: number;
+  /**
+   * The packet bytes as a view of their own, for consumers that need one record's bytes. The
+   * readers make it on each access (an allocation): hot paths read `bytes` from `dataStart`.
+   */
+  readonly data: Uint8Array;
   /** pcapng opt_comment values joined with "\n", or null. */
   comment: string | null;
 }

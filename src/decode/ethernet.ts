@@ -15,16 +15,16 @@ export const EthernetField = {
 export const ETHERNET_HEADER_LENGTH = 14;
 
 /**
- * Decodes the MAC header at the start of the frame. Returns false (with `notTcp`/`error` set)
- * when the frame ends early or carries no EtherType.
+ * Decodes the MAC header at `start`, the first byte of the frame d[start, end). Returns false
+ * (with `notTcp`/`error` set) when the frame ends early or carries no EtherType.
  */
-export function decodeEthernet(d: Uint8Array, end: number, out: DecodedPacket, next: NextLayer): boolean {
-  if (end < ETHERNET_HEADER_LENGTH) {
-    out.error = needBytes('Ethernet', ETHERNET_HEADER_LENGTH, end, 0);
+export function decodeEthernet(d: Uint8Array, start: number, end: number, out: DecodedPacket, next: NextLayer): boolean {
+  if (end - start < ETHERNET_HEADER_LENGTH) {
+    out.error = needBytes('Ethernet', ETHERNET_HEADER_LENGTH, end - start, start);
     out.notTcp = 'truncated Ethernet header';
     return false;
   }
-  const type = u16(d, EthernetField.TYPE_OR_LENGTH);
+  const type = u16(d, start + EthernetField.TYPE_OR_LENGTH);
   if (type <= MAX_8023_LENGTH) {
     // IEEE 802.3 length field: an LLC (802.2) frame such as STP or CDP, never IP for us.
     out.notTcp = '802.3 LLC frame';
@@ -35,6 +35,6 @@ export function decodeEthernet(d: Uint8Array, end: number, out: DecodedPacket, n
     return false;
   }
   next.etherType = type;
-  next.offset = ETHERNET_HEADER_LENGTH;
+  next.offset = start + ETHERNET_HEADER_LENGTH;
   return true;
 }

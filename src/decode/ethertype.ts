@@ -42,5 +42,6 @@ export function etherTypeReason(type: number): string {
  */
 export interface NextLayer {
   etherType: number;
+  /** Position of the payload in the buffer being decoded (not relative to the frame). */
   offset: number;
 }

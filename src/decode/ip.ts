@@ -5,9 +5,9 @@
 export interface IpPayload {
   /** IPv4 protocol / last IPv6 next-header value. */
   protocol: number;
-  /** Offset of the transport header within the frame. */
+  /** Position of the transport header in the buffer being decoded. */
   offset: number;
-  /** End of the transport bytes present: min(captured end, IP length end). */
+  /** End position of the transport bytes present: min(captured end, IP length end). */
   capturedEnd: number;
   /** Transport length the IP header claims (may exceed what was captured). */
   claimedLength: number;

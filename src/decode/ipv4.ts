@@ -76,6 +76,7 @@ export function decodeIpv4(
 
   const reported = reportedEnd - o;
   let total = u16(d, o + Ipv4Field.TOTAL_LENGTH);
+  out.ipTotalLength = total;
   if (total === 0) {
     // TCP segmentation offload: the NIC fills the length in later, so the capture shows 0.
     // Wireshark packet-ip.c then takes the frame's reported length (tcpdump: "presumed TSO").

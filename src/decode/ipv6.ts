@@ -104,6 +104,7 @@ export function decodeIpv6(
   }
 
   const payloadLength = u16(d, o + Ipv6Field.PAYLOAD_LENGTH);
+  out.ipTotalLength = IPV6_HEADER_LENGTH + payloadLength;
   let nh = d[o + Ipv6Field.NEXT_HEADER]!;
   let p = o + IPV6_HEADER_LENGTH;
   // Payload length 0 means a jumbogram (RFC 2675) when a Hop-by-Hop Jumbo option follows;

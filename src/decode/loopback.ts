@@ -29,23 +29,24 @@ const MAX_FAMILY = 1500;
  */
 export function decodeLoopback(
   d: Uint8Array,
+  start: number,
   end: number,
   networkOrder: boolean,
   out: DecodedPacket,
   next: NextLayer,
 ): boolean {
-  if (end < LOOPBACK_HEADER_LENGTH) {
-    out.error = needBytes(networkOrder ? 'Loopback (LOOP)' : 'Loopback (NULL)', LOOPBACK_HEADER_LENGTH, end, 0);
+  if (end - start < LOOPBACK_HEADER_LENGTH) {
+    out.error = needBytes(networkOrder ? 'Loopback (LOOP)' : 'Loopback (NULL)', LOOPBACK_HEADER_LENGTH, end - start, start);
     out.notTcp = 'truncated loopback header';
     return false;
   }
-  let family = u32(d, 0);
+  let family = u32(d, start);
   if (!networkOrder) {
-    const little = (d[0]! | (d[1]! << 8) | (d[2]! << 16) | (d[3]! << 24)) >>> 0;
+    const little = (d[start]! | (d[start + 1]! << 8) | (d[start + 2]! << 16) | (d[start + 3]! << 24)) >>> 0;
     if ((little & 0xffff0000) === 0) family = little;
     if (family > MAX_FAMILY) {
       next.etherType = family & 0xffff;
-      next.offset = LOOPBACK_HEADER_LENGTH;
+      next.offset = start + LOOPBACK_HEADER_LENGTH;
       return true;
     }
   }
@@ -62,6 +63,6 @@ export function decodeLoopback(
       out.notTcp = `address family ${family}`;
       return false;
   }
-  next.offset = LOOPBACK_HEADER_LENGTH;
+  next.offset = start + LOOPBACK_HEADER_LENGTH;
   return true;
 }

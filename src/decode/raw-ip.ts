@@ -12,9 +12,9 @@ export const RawLinkType = {
   IPV6: 229,
 } as const;
 
-/** Picks IPv4 or IPv6 for a raw-IP frame. */
-export function decodeRawIp(d: Uint8Array, end: number, linkType: number, out: DecodedPacket, next: NextLayer): boolean {
-  next.offset = 0;
+/** Picks IPv4 or IPv6 for the raw-IP frame d[start, end). */
+export function decodeRawIp(d: Uint8Array, start: number, end: number, linkType: number, out: DecodedPacket, next: NextLayer): boolean {
+  next.offset = start;
   if (linkType === RawLinkType.IPV4) {
     next.etherType = EtherType.IPV4;
     return true;
@@ -23,11 +23,11 @@ export function decodeRawIp(d: Uint8Array, end: number, linkType: number, out: D
     next.etherType = EtherType.IPV6;
     return true;
   }
-  if (end < 1) {
+  if (end - start < 1) {
     out.notTcp = 'empty frame';
     return false;
   }
-  const version = d[0]! >> 4;
+  const version = d[start]! >> 4;
   if (version === 4) next.etherType = EtherType.IPV4;
   else if (version === 6) next.etherType = EtherType.IPV6;
   else {

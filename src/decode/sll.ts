@@ -34,7 +34,7 @@ const ARPHRD_NETLINK = 824;
 function finish(
   protocol: number,
   arphrd: number,
-  headerLength: number,
+  payload: number,
   out: DecodedPacket,
   next: NextLayer,
 ): boolean {
@@ -48,26 +48,26 @@ function finish(
     return false;
   }
   next.etherType = protocol;
-  next.offset = headerLength;
+  next.offset = payload;
   return true;
 }
 
-/** Decodes an SLL (v1) header at the start of the frame. */
-export function decodeSll(d: Uint8Array, end: number, out: DecodedPacket, next: NextLayer): boolean {
-  if (end < SLL_HEADER_LENGTH) {
-    out.error = needBytes('Linux cooked (SLL)', SLL_HEADER_LENGTH, end, 0);
+/** Decodes an SLL (v1) header at `start`, the first byte of the frame d[start, end). */
+export function decodeSll(d: Uint8Array, start: number, end: number, out: DecodedPacket, next: NextLayer): boolean {
+  if (end - start < SLL_HEADER_LENGTH) {
+    out.error = needBytes('Linux cooked (SLL)', SLL_HEADER_LENGTH, end - start, start);
     out.notTcp = 'truncated Linux cooked header';
     return false;
   }
-  return finish(u16(d, SllField.PROTOCOL), u16(d, SllField.ARPHRD_TYPE), SLL_HEADER_LENGTH, out, next);
+  return finish(u16(d, start + SllField.PROTOCOL), u16(d, start + SllField.ARPHRD_TYPE), start + SLL_HEADER_LENGTH, out, next);
 }
 
-/** Decodes an SLL2 header at the start of the frame. */
-export function decodeSll2(d: Uint8Array, end: number, out: DecodedPacket, next: NextLayer): boolean {
-  if (end < SLL2_HEADER_LENGTH) {
-    out.error = needBytes('Linux cooked (SLL2)', SLL2_HEADER_LENGTH, end, 0);
+/** Decodes an SLL2 header at `start`, the first byte of the frame d[start, end). */
+export function decodeSll2(d: Uint8Array, start: number, end: number, out: DecodedPacket, next: NextLayer): boolean {
+  if (end - start < SLL2_HEADER_LENGTH) {
+    out.error = needBytes('Linux cooked (SLL2)', SLL2_HEADER_LENGTH, end - start, start);
     out.notTcp = 'truncated Linux cooked header';
     return false;
   }
-  return finish(u16(d, Sll2Field.PROTOCOL), u16(d, Sll2Field.ARPHRD_TYPE), SLL2_HEADER_LENGTH, out, next);
+  return finish(u16(d, start + Sll2Field.PROTOCOL), u16(d, start + Sll2Field.ARPHRD_TYPE), start + SLL2_HEADER_LENGTH, out, next);
 }

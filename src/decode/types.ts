@@ -102,7 +102,10 @@ export interface DecodedPacket {
   /** Absolute file offset of the frame's first byte, for error messages. */
   dataOffset: number;
   comment: string | null;
-  /** The frame's bytes (a view into the reader's chunk, valid only during the callback). */
+  /**
+   * The frame's bytes (a view into the reader's chunk, valid only during the callback). On a
+   * packet from newDecodedPacket each read makes a new view: read it once, and only when needed.
+   */
   data: Uint8Array;
 
   /** 802.1Q/802.1ad VLAN ids, outermost first (empty when untagged). */
@@ -113,6 +116,13 @@ export interface DecodedPacket {
   dstAddr: Uint32Array;
   /** IPv4 TTL or IPv6 hop limit. */
   ttl: number;
+  /**
+   * Datagram length the IP header states, as on the wire: the IPv4 total length (RFC 791 §3.1;
+   * 0 under TSO), or the IPv6 payload length plus the 40-byte fixed header (RFC 8200 §3). Set
+   * by decodePacket (0 without an IP layer), so its users need not read the frame's bytes;
+   * absent on packets built by hand.
+   */
+  ipTotalLength?: number;
   /** Offset of the IP header within the frame. */
   ipOffset: number;
 

@@ -880,6 +880,8 @@ function relativeSeq(endpoint: Endpoint, cur: number, last: number, wraps: numbe
  * length + 40. Falls back to header + payload lengths when the frame bytes are absent.
  */
 export function ipTotalLength(pkt: DecodedPacket): number {
+  // Decoded packets carry the header's value; reading it from `data` would make a view per packet.
+  if (pkt.ipTotalLength !== undefined && pkt.ipVersion !== 0) return pkt.ipTotalLength;
   const d = pkt.data;
   const o = pkt.ipOffset;
   if (pkt.ipVersion === 4 && d.length >= o + 4) return (d[o + 2]! << 8) | d[o + 3]!;

@@ -34,11 +34,14 @@ export function packetLine(pkt: DecodedPacket, rec: PacketRecord, ctx: TextConte
   if (rec.len > 0) line += `:${(rec.rel_seq + rec.len) >>> 0}`;
   if (tcp.flags & 0x010) line += `, ack ${rec.rel_ack}`;
   line += `, win ${rec.win_scaled ?? rec.win}`;
-  const optStart = tcp.payloadOffset - tcp.headerLength + 20;
-  const optEnd = Math.min(tcp.payloadOffset, pkt.data.length);
-  if (tcp.headerLength > 20 && optEnd > optStart) {
-    const sackBase = tcp.flags & 0x010 ? (rec.ack - rec.rel_ack) >>> 0 : null;
-    line += `, options [${optionsText(pkt.data, optStart, optEnd, sackBase)}]`;
+  if (tcp.headerLength > 20) {
+    const data = pkt.data; // (a new view on each read)
+    const optStart = tcp.payloadOffset - tcp.headerLength + 20;
+    const optEnd = Math.min(tcp.payloadOffset, data.length);
+    if (optEnd > optStart) {
+      const sackBase = tcp.flags & 0x010 ? (rec.ack - rec.rel_ack) >>> 0 : null;
+      line += `, options [${optionsText(data, optStart, optEnd, sackBase)}]`;
+    }
   }
   line += `, length ${rec.len}`;
   if (rec.analysis.length > 0) line += ' ' + c.yellow(`[${rec.analysis.join(', ')}]`);

@@ -1,7 +1,9 @@
-// readCapture() over real inputs: a path read in double-buffered chunks, a Readable (as
-// standard input is), gzip around either, and the I/O and decompression failures.
+// readCapture() over real inputs: a regular file read synchronously, a FIFO and a Readable (as
+// standard input is) read as streams, gzip around any of them, and the I/O and decompression
+// failures.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -139,5 +141,120 @@ describe('stopping early', () => {
     expect(records).toHaveLength(2);
     expect(summary.error).toMatchObject({ kind: 'format', offset: 352 });
     expect(summary.compression).toBe('gzip');
+  });
+});
+
+/** A classic pcap of about `bytes` bytes: port-reuse.pcap's records repeated after its file header. */
+function bigPcap(bytes: number): { path: string; records: number } {
+  const pcap = readFileSync(join(fixturesDir, 'kernel/port-reuse.pcap'));
+  const body = pcap.subarray(24);
+  const copies = Math.ceil(bytes / body.length);
+  const path = join(scratch, `big-${bytes}.pcap`);
+  writeFileSync(path, Buffer.concat([pcap.subarray(0, 24), ...Array<Buffer>(copies).fill(body)]));
+  return { path, records: copies * parseBytes(pcap).records.length };
+}
+
+/** Keeps the CPU busy for `ms`, as decoding and tracking a big chunk would. */
+function spin(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+describe('a regular file is read synchronously, and the event loop still turns', () => {
+  it('timers fire while a large file is read', async () => {
+    const { path, records } = bigPcap(4 << 20);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    let n = 0;
+    const started = performance.now();
+    const summary = await readCapture(path, () => void (n++ % 200 === 0 && spin(1)), { chunkSize: 64 * 1024 });
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    expect(summary).toMatchObject({ error: null, records });
+    expect(elapsed).toBeGreaterThan(150);
+    // The loop lets the event loop through at least every YIELD_INTERVAL_MS (50 ms).
+    expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 100));
+  });
+
+  it('the abort signal stops reading promptly, keeping the records read', async () => {
+    const { path, records } = bigPcap(8 << 20);
+    const controller = new AbortController();
+    let abortedAt = 0;
+    setTimeout(() => {
+      abortedAt = performance.now();
+      controller.abort();
+    }, 50);
+    let n = 0;
+    const summary = await readCapture(path, () => void (n++ % 200 === 0 && spin(1)), {
+      chunkSize: 64 * 1024,
+      signal: controller.signal,
+    });
+    const stoppedAfter = performance.now() - abortedAt;
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(summary.interrupted).toBe(true);
+    expect(summary.error).toBeNull();
+    expect(summary.records).toBeGreaterThan(0);
+    expect(summary.records).toBeLessThan(records);
+    expect(stoppedAfter).toBeLessThan(1000);
+  });
+
+  it('a signal aborted before reading starts reads nothing', async () => {
+    const { path } = bigPcap(1 << 20);
+    const summary = await readCapture(path, () => undefined, { signal: AbortSignal.abort() });
+    expect(summary).toMatchObject({ interrupted: true, records: 0, error: null });
+  });
+
+  it('`between` is awaited after every chunk before the next one is parsed', async () => {
+    const { path, records } = bigPcap(1 << 20);
+    const chunkSize = 64 * 1024;
+    let waiting = false;
+    let calls = 0;
+    let parsedWhileWaiting = 0;
+    const summary = await readCapture(path, () => void (waiting && parsedWhileWaiting++), {
+      chunkSize,
+      between: () => {
+        calls++;
+        waiting = true;
+        return new Promise<void>((resolve) => setTimeout(() => resolve(void (waiting = false)), 1));
+      },
+    });
+    expect(summary).toMatchObject({ error: null, records });
+    expect(parsedWhileWaiting).toBe(0);
+    expect(calls).toBe(Math.ceil(summary.bytes / chunkSize));
+  });
+});
+
+describe.runIf(process.platform !== 'win32')('a FIFO is read as a stream', () => {
+  const fifo = (name: string): string => {
+    const path = join(scratch, name);
+    execFileSync('mkfifo', [path]);
+    return path;
+  };
+
+  it('gives the same records as the file', async () => {
+    const bytes = readFileSync(fixtures.bePcapng);
+    const path = fifo('capture.fifo');
+    const writer = createWriteStream(path);
+    writer.end(bytes);
+    const { records, summary } = await read(path);
+    expect(records).toEqual(parseBytes(bytes).records);
+    expect(summary).toMatchObject({ format: 'pcapng', records: 10, error: null, bytes: bytes.length });
+  });
+
+  it('a quiet FIFO still stops at the abort signal', async () => {
+    const bytes = readFileSync(fixtures.bePcapng);
+    const path = fifo('quiet.fifo');
+    const writer = createWriteStream(path);
+    // Half the capture, then nothing: the writer (a live capture) keeps the FIFO open.
+    writer.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const records: PlainRecord[] = [];
+    const summary = await readCapture(path, (r) => records.push(copyRecord(r)), { signal: controller.signal });
+    writer.end();
+    expect(summary.interrupted).toBe(true);
+    expect(summary.error).toBeNull();
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.length).toBeLessThan(10);
   });
 });

@@ -3,13 +3,14 @@
 import { CaptureParser } from '../../src/capture/parser.js';
 import type { CaptureError, CaptureRecord, CaptureWarning } from '../../src/capture/types.js';
 
-/** A record detached from the parser's reused scratch object. */
-export interface PlainRecord extends Omit<CaptureRecord, 'data'> {
+/** A record detached from the parser's reused scratch object (and from the buffer it pointed into). */
+export interface PlainRecord extends Omit<CaptureRecord, 'data' | 'bytes' | 'dataStart'> {
   data: Buffer;
 }
 
 export function copyRecord(r: CaptureRecord): PlainRecord {
-  return { ...r, data: Buffer.from(r.data) };
+  const { bytes: _bytes, dataStart: _dataStart, ...fields } = r;
+  return { ...fields, data: Buffer.from(r.data) };
 }
 
 export interface Parsed {

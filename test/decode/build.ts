@@ -99,6 +99,8 @@ export function rec(linkType: number, bytes: number[] | Uint8Array, extra: Parti
     originalLength: data.length,
     fcsLength: 0,
     dataOffset: 0x100,
+    bytes: data,
+    dataStart: 0,
     data,
     comment: null,
     ...extra,

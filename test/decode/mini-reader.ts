@@ -17,6 +17,8 @@ function record(frame: number, data: Uint8Array, fileOffset: number, linkType: n
     originalLength: origLen,
     fcsLength,
     dataOffset: fileOffset,
+    bytes: data,
+    dataStart: 0,
     data,
     comment: null,
   };

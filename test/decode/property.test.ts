@@ -32,6 +32,12 @@ function check(p: ReturnType<typeof newDecodedPacket>): void {
     expect(p.error.offset).toBeGreaterThanOrEqual(0);
     expect(p.error.offset).toBeLessThanOrEqual(p.data.length);
   }
+  // The stated IP length, as the frame's bytes hold it (what Zeek's ConnSize counts).
+  const d = p.data;
+  const ip = p.ipOffset;
+  if (p.ipVersion === 4) expect(p.ipTotalLength).toBe((d[ip + 2]! << 8) | d[ip + 3]!);
+  else if (p.ipVersion === 6) expect(p.ipTotalLength).toBe(((d[ip + 4]! << 8) | d[ip + 5]!) + 40);
+  else expect(p.ipTotalLength).toBe(0);
 }
 
 describe('decodePacket never throws', () => {
@@ -65,6 +71,49 @@ describe('decodePacket never throws', () => {
           const len = cut % (bytes.length + 1);
           decodePacket(rec(linkType, bytes.subarray(0, len), { originalLength: bytes.length }), out);
           check(out);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+/** The decoded fields of a packet as plain data (the scratch packet is overwritten by the next call). */
+function snapshot(p: ReturnType<typeof newDecodedPacket>): unknown {
+  return {
+    ipVersion: p.ipVersion,
+    ipOffset: p.ipOffset,
+    ttl: p.ttl,
+    ipTotalLength: p.ipTotalLength,
+    srcAddr: [...p.srcAddr],
+    dstAddr: [...p.dstAddr],
+    vlanIds: [...p.vlanIds],
+    notTcp: p.notTcp,
+    error: p.error === null ? null : { ...p.error },
+    tcp: p.tcp === null ? null : { ...p.tcp, options: JSON.stringify(p.tcp.options) },
+    data: [...p.data],
+  };
+}
+
+describe('decoding in place', () => {
+  it('a frame inside a larger buffer (as in a reader chunk) decodes as it does alone, reading nothing around it', () => {
+    const out = newDecodedPacket();
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...SEEDS),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+        fc.nat(),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.uint8Array({ maxLength: 40 }),
+        ([linkType, seed], edits, cut, before, after) => {
+          const bytes = Uint8Array.from(seed);
+          for (const [at, value] of edits) bytes[at % bytes.length] = value;
+          const frame = bytes.subarray(0, cut % (bytes.length + 1));
+          decodePacket(rec(linkType, frame, { originalLength: bytes.length }), out);
+          const alone = snapshot(out);
+          const chunk = Uint8Array.from([...before, ...frame, ...after]);
+          decodePacket(rec(linkType, chunk, { bytes: chunk, dataStart: before.length, capturedLength: frame.length, originalLength: bytes.length }), out);
+          expect(snapshot(out)).toEqual(alone);
         },
       ),
       { numRuns: 3000 },
