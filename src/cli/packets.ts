@@ -6,6 +6,7 @@ import type { SegmentInfo } from '../flow/tracker.js';
 import { analysisNames } from '../flow/wireshark.js';
 import { packetRecord, type PacketRecord, type PacketTransition, type SegmentResults } from '../render/packet-record.js';
 import { packetLine, type TextContext } from '../render/packets-text.js';
+import { packetJson } from '../render/packet-json.js';
 import { csvHeader, csvRow } from '../render/csv.js';
 import { PACKET_FIELDS, captureField, selectFields, type Field } from '../render/fields.js';
 import { unknownFields } from './flows.js';
@@ -106,8 +107,7 @@ export function packetLines(spec: PacketLineSpec, io: Io): { header: string; han
     };
   }
   const onSegment = (pkt: DecodedPacket, info: SegmentInfo | null): void => {
-    const rec = packetRecord(pkt, segmentResults(pkt, info));
-    io.stdout(JSON.stringify(several ? { capture: currentInput, ...rec } : rec) + '\n');
+    io.stdout(packetJson(packetRecord(pkt, segmentResults(pkt, info)), several ? currentInput : undefined) + '\n');
   };
   return {
     header: '',
@@ -151,7 +151,7 @@ export async function packetsCommand(captures: string[], opts: PacketsCliOptions
       ctx ??= { chalk, t0Sec: pkt.tsSec, t0Nsec: pkt.tsNsec };
       io.stdout(packetLine(pkt, rec, ctx));
     } else {
-      io.stdout((first ? '\n' : ',\n') + JSON.stringify(several ? { capture: currentInput, ...rec } : rec));
+      io.stdout((first ? '\n' : ',\n') + packetJson(rec, several ? currentInput : undefined));
     }
     first = false;
   };
