@@ -3,7 +3,7 @@
 
 import type { DecodedPacket } from '../decode/types.js';
 import type { SegmentInfo } from '../flow/tracker.js';
-import { analysisNames } from '../flow/wireshark.js';
+import { sharedAnalysisNames } from '../flow/wireshark.js';
 import { packetRecord, type PacketRecord, type PacketTransition, type SegmentResults } from '../render/packet-record.js';
 import { packetLine, type TextContext } from '../render/packets-text.js';
 import { packetJson } from '../render/packet-json.js';
@@ -54,22 +54,24 @@ const NOT_TRACKED: SegmentResults = {
   transitions: [],
 };
 
+const NO_TRANSITIONS: readonly PacketTransition[] = Object.freeze([]);
+
 /** The flow engine's view of the segment just tracked. */
 export function segmentResults(pkt: DecodedPacket, info: SegmentInfo | null): SegmentResults {
   if (info === null) return { ...NOT_TRACKED, relSeq: pkt.tcp!.seq, relAck: pkt.tcp!.ack };
   const flow = info.flow;
   const ws = flow.wireshark;
-  const transitions: PacketTransition[] = flow.lifecycle.lastTransitions.map((t) => ({
-    endpoint: t.endpoint,
-    from: t.from,
-    to: t.to,
-  }));
+  const changes = flow.lifecycle.lastTransitions;
+  // Most segments change no state: they share one empty list.
+  const transitions: readonly PacketTransition[] = changes.length === 0
+    ? NO_TRANSITIONS
+    : changes.map((t) => ({ endpoint: t.endpoint, from: t.from, to: t.to }));
   return {
     stream: flow.stream,
     relSeq: ws.relSeq,
     relAck: ws.relAck,
     winScaled: ws.winScaled,
-    analysis: analysisNames(ws.flags),
+    analysis: sharedAnalysisNames(ws.flags),
     transitions,
   };
 }

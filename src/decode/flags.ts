@@ -26,6 +26,16 @@ export function flagNames(flags: number): string[] {
   return names;
 }
 
+/**
+ * flagNames for per-segment records: one shared, frozen array per flags value (12 bits), so
+ * `packets` allocates nothing per segment for them.
+ */
+const FLAG_NAMES_BY_VALUE: (readonly string[] | undefined)[] = new Array(0x1000);
+export function sharedFlagNames(flags: number): readonly string[] {
+  const v = flags & 0x0fff;
+  return (FLAG_NAMES_BY_VALUE[v] ??= Object.freeze(flagNames(v)));
+}
+
 /** tcpdump's flag letters, in print-tcp.c's table order. */
 const TCPDUMP_ORDER: readonly (readonly [number, string])[] = [
   [TcpFlag.FIN, 'F'],

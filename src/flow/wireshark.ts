@@ -63,6 +63,18 @@ export function analysisNames(flags: number): AnalysisName[] {
   return names;
 }
 
+const ANALYSIS_NAMES_BY_FLAGS = new Map<number, readonly AnalysisName[]>();
+
+/** analysisNames as one shared, frozen array per distinct flags value (per-segment records). */
+export function sharedAnalysisNames(flags: number): readonly AnalysisName[] {
+  let names = ANALYSIS_NAMES_BY_FLAGS.get(flags);
+  if (names === undefined) {
+    names = Object.freeze(analysisNames(flags));
+    ANALYSIS_NAMES_BY_FLAGS.set(flags, names);
+  }
+  return names;
+}
+
 /** tcp.completeness bits (packet-tcp.c TCP_COMPLETENESS_*). */
 export const COMPLETENESS = {
   SYN: 0x01,

@@ -3,7 +3,7 @@
 // render from this one record.
 
 import type { DecodedPacket, TcpOptions } from '../decode/types.js';
-import { flagNames } from '../decode/flags.js';
+import { sharedFlagNames } from '../decode/flags.js';
 import { formatDecodeError } from '../decode/errors.js';
 import { formatAddress } from '../decode/address.js';
 import { formatEpoch } from './time.js';
@@ -25,7 +25,7 @@ export interface PacketRecord {
   dport: number;
   stream: number;
   flags: number;
-  flag_names: string[];
+  flag_names: readonly string[];
   seq: number;
   ack: number;
   rel_seq: number;
@@ -35,8 +35,8 @@ export interface PacketRecord {
   win_scaled: number | null;
   options: TcpOptions;
   malformed: string | null;
-  analysis: string[];
-  transitions: PacketTransition[];
+  analysis: readonly string[];
+  transitions: readonly PacketTransition[];
 }
 
 /** Flow-engine results for one segment, as the tracker computed them. */
@@ -45,8 +45,8 @@ export interface SegmentResults {
   relSeq: number;
   relAck: number;
   winScaled: number | null;
-  analysis: string[];
-  transitions: PacketTransition[];
+  analysis: readonly string[];
+  transitions: readonly PacketTransition[];
 }
 
 export function packetRecord(pkt: DecodedPacket, r: SegmentResults): PacketRecord {
@@ -61,7 +61,7 @@ export function packetRecord(pkt: DecodedPacket, r: SegmentResults): PacketRecor
     dport: tcp.dstPort,
     stream: r.stream,
     flags: tcp.flags,
-    flag_names: flagNames(tcp.flags),
+    flag_names: sharedFlagNames(tcp.flags),
     seq: tcp.seq,
     ack: tcp.ack,
     rel_seq: r.relSeq,

@@ -32,7 +32,7 @@ interface Seen {
   sackPerm: boolean;
   tsVal?: number;
   tsEcr?: number;
-  analysis: string[];
+  analysis: readonly string[];
   dupAckNum: number;
 }
 
