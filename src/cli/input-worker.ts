@@ -19,12 +19,12 @@ async function main(): Promise<void> {
   const post = (m: WorkerMessage): void => port.postMessage(m);
 
   const controller = new AbortController();
-  /** Characters sent and not yet written by the main thread. */
+  /** Bytes sent and not yet written (or set aside) by the main thread. */
   let unwritten = 0;
   let onWritten: (() => void) | null = null;
   port.on('message', (m: MainMessage) => {
     if (m.type === 'abort') controller.abort();
-    else unwritten -= m.chars;
+    else unwritten -= m.bytes;
     const w = onWritten;
     onWritten = null;
     w?.();
@@ -33,16 +33,26 @@ async function main(): Promise<void> {
   port.unref();
 
   let pending = '';
+  const encoder = new TextEncoder();
+  const send = (bytes: Uint8Array): void => {
+    unwritten += bytes.length;
+    // Transferred, not copied: the bytes have their own ArrayBuffer (TextEncoder output).
+    port.postMessage({ type: 'stdout', bytes } satisfies WorkerMessage, [bytes.buffer as ArrayBuffer]);
+  };
   const flush = (): void => {
     if (pending.length === 0) return;
-    unwritten += pending.length;
-    post({ type: 'stdout', text: pending });
+    // Encoded here, on the worker's core, rather than by the main thread.
+    send(encoder.encode(pending));
     pending = '';
   };
   const io: Io = {
     stdout(text) {
       pending += text;
       if (pending.length >= BATCH) flush();
+    },
+    stdoutBytes(bytes) {
+      flush();
+      send(bytes.slice());
     },
     stderr(text) {
       // In order with the output before it, as the main thread would write them.

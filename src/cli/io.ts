@@ -6,6 +6,8 @@ import type { Readable } from 'node:stream';
 export interface Io {
   /** Writes to standard output (already buffered by the caller where it matters). */
   stdout(text: string): void;
+  /** Writes UTF-8 bytes to standard output, in order with stdout(); the caller gives them up. */
+  stdoutBytes(bytes: Uint8Array): void;
   /** Writes to standard error. */
   stderr(text: string): void;
   stdoutIsTTY: boolean;
@@ -33,6 +35,8 @@ export class OutputClosed extends Error {
   }
 }
 
+const utf8 = new TextDecoder();
+
 /** An Io that collects output in memory, for tests. */
 export function memoryIo(
   opts: { env?: Record<string, string>; isTTY?: boolean; columns?: number; stdin?: Readable } = {},
@@ -42,6 +46,9 @@ export function memoryIo(
     err: '',
     stdout(text: string) {
       io.out += text;
+    },
+    stdoutBytes(bytes: Uint8Array) {
+      io.out += utf8.decode(bytes);
     },
     stderr(text: string) {
       io.err += text;

@@ -2,12 +2,17 @@
 // up to --jobs at a time, and the main thread replays what each wrote, input after input, so
 // stdout and stderr carry exactly what a run one input after the other would write.
 //
-// The output of the input being replayed goes straight through; a later input's output waits in
-// memory, at most OUTPUT_WINDOW characters per worker: past that the worker pauses between input
-// chunks until the main thread has written what it sent (the same backpressure a slow pipe
-// reader puts on a single run). Ctrl-C stops every worker; inputs after the interrupted one say
-// nothing, as when they were never read.
+// The output of the input being replayed goes straight through, and its worker waits (between
+// input chunks) when more than OUTPUT_WINDOW bytes of it are not yet written: the backpressure a
+// slow pipe reader puts on a single run. A later input's output is set aside in an unlinked
+// temporary file as it arrives, so its worker never waits and memory stays flat whatever the
+// output size; it is copied out when that input's turn comes. Ctrl-C stops every worker; inputs
+// after the interrupted one say nothing, as when they were never read.
 
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CaptureError } from '../capture/types.js';
 import type { InputReport, PipelineOptions } from '../pipeline.js';
@@ -22,7 +27,7 @@ export type InputJob =
   | (FlowLineSpec & { maxFlows?: number; idleTimeout?: number })
   | (PacketLineSpec & { maxFlows?: number });
 
-/** Characters a worker may have sent and the main thread not yet written. */
+/** Bytes a worker may have sent and the main thread not yet written. */
 export const OUTPUT_WINDOW = 8 << 20;
 
 /** workerData of input-worker.ts. */
@@ -35,12 +40,12 @@ export interface WorkerInput {
 
 /** Messages from a worker, in the order it produced them. */
 export type WorkerMessage =
-  | { type: 'stdout'; text: string }
+  | { type: 'stdout'; bytes: Uint8Array }
   | { type: 'stderr'; text: string }
   | { type: 'done'; report: SerializedReport };
 
 /** Messages to a worker. */
-export type MainMessage = { type: 'written'; chars: number } | { type: 'abort' };
+export type MainMessage = { type: 'written'; bytes: number } | { type: 'abort' };
 
 /** An InputReport as it crosses threads (the capture error loses its class on the way). */
 export type SerializedReport = Omit<InputReport, 'capture'> & {
@@ -57,14 +62,51 @@ function deserializeReport(r: SerializedReport): InputReport {
   return { ...r, capture: { ...r.capture, error: e === null ? null : new CaptureError(e.reason, e.offset, e.kind) } };
 }
 
+/** A message waiting to be replayed; `spilled`: that many stdout bytes are next in the spill file. */
+type Queued = WorkerMessage | { type: 'spilled'; length: number };
+
 interface Slot {
   input: string;
   index: number;
   worker: Worker | null;
   /** Messages not yet replayed. */
-  queue: WorkerMessage[];
+  queue: Queued[];
+  /** Set once the main thread replays this input: its output then goes straight to stdout. */
+  active: boolean;
+  /** Where output received before this input's turn waits (unlinked temporary file). */
+  spill: { fd: number; written: number; read: number } | null;
   failed: Error | null;
   exited: boolean;
+}
+
+/** Appends a later input's output to its spill file. */
+function spillOut(slot: Slot, bytes: Uint8Array): void {
+  if (slot.spill === null) {
+    const path = join(tmpdir(), `synack-${process.pid}-${randomBytes(6).toString('hex')}-${slot.index}`);
+    const fd = openSync(path, 'wx+', 0o600);
+    // Gone from the directory at once: the file lives only as long as this descriptor.
+    unlinkSync(path);
+    slot.spill = { fd, written: 0, read: 0 };
+  }
+  const spill = slot.spill;
+  let off = 0;
+  while (off < bytes.length) off += writeSync(spill.fd, bytes, off, bytes.length - off, spill.written + off);
+  spill.written += bytes.length;
+  slot.queue.push({ type: 'spilled', length: bytes.length });
+}
+
+/** The next `length` spilled bytes of a slot. */
+function readSpill(slot: Slot, length: number): Uint8Array {
+  const spill = slot.spill!;
+  const bytes = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(spill.fd, bytes, got, length - got, spill.read + got);
+    if (n === 0) throw new Error(`output set aside for input ${slot.index + 1} is shorter than written`);
+    got += n;
+  }
+  spill.read += length;
+  return bytes;
 }
 
 export async function runParallel(
@@ -74,7 +116,7 @@ export async function runParallel(
   _opts: PipelineOptions,
   outcome: InputOutcome,
 ): Promise<void> {
-  const slots: Slot[] = inputs.map((input, index) => ({ input, index, worker: null, queue: [], failed: null, exited: false }));
+  const slots: Slot[] = inputs.map((input, index) => ({ input, index, worker: null, queue: [], active: false, spill: null, failed: null, exited: false }));
   let wake: (() => void) | null = null;
   const poke = (): void => {
     const w = wake;
@@ -91,7 +133,13 @@ export async function runParallel(
     slot.worker = worker;
     running++;
     worker.on('message', (m: WorkerMessage) => {
-      slot.queue.push(m);
+      if (m.type === 'stdout' && !slot.active) {
+        // Not this input's turn yet: set aside, and let its worker go on at full speed.
+        spillOut(slot, m.bytes);
+        worker.postMessage({ type: 'written', bytes: m.bytes.length } satisfies MainMessage);
+      } else {
+        slot.queue.push(m);
+      }
       poke();
     });
     worker.on('error', (err) => {
@@ -121,6 +169,7 @@ export async function runParallel(
     while (started < Math.min(parallel.jobs, slots.length)) start(slots[started++]!);
     for (const slot of slots) {
       if (slot.worker === null) break; // not started: reading stopped before it
+      slot.active = true;
       let report: InputReport | null = null;
       while (report === null) {
         const m = slot.queue.shift();
@@ -130,11 +179,14 @@ export async function runParallel(
           await new Promise<void>((resolve) => (wake = resolve));
           continue;
         }
-        if (m.type === 'stdout') {
-          io.stdout(m.text);
-          // Credit goes back once the text is on its way (after a slow reader has taken it).
+        if (m.type === 'spilled') {
+          io.stdoutBytes(readSpill(slot, m.length));
           await io.backpressure?.();
-          slot.worker.postMessage({ type: 'written', chars: m.text.length } satisfies MainMessage);
+        } else if (m.type === 'stdout') {
+          io.stdoutBytes(m.bytes);
+          // Credit goes back once the bytes are on their way (after a slow reader has taken them).
+          await io.backpressure?.();
+          slot.worker.postMessage({ type: 'written', bytes: m.bytes.length } satisfies MainMessage);
         } else if (m.type === 'stderr') {
           io.stderr(m.text);
         } else {
@@ -146,5 +198,6 @@ export async function runParallel(
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
     stopAll();
+    for (const s of slots) if (s.spill !== null) closeSync(s.spill.fd);
   }
 }

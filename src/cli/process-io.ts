@@ -53,6 +53,12 @@ export function processIo(): Io {
         setImmediate(flushNow);
       }
     },
+    stdoutBytes(bytes: Uint8Array) {
+      if (closed) return;
+      // Already a large batch (a worker thread's output): after what is pending, as it is.
+      flushNow();
+      out.write(bytes);
+    },
     stderr(text: string) {
       if (closed) return;
       if (pending.length === 0 && out.writableLength === 0) {

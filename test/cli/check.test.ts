@@ -3,10 +3,10 @@
 // exit statuses 2 (usage) and 3 (damaged capture). Expectations come from how each kernel
 // fixture was made (fixtures/kernel/README.md, EXPECTED.tsv) and tshark's goldens.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTsv } from '../helpers/tshark-tsv.js';
 import { fixturesDir } from '../helpers/corpus.js';
 import { ensureBuilt, fixture, run } from './binary.js';
@@ -15,6 +15,7 @@ import { parseXml, type XmlElement } from './xml-parse.js';
 beforeAll(() => ensureBuilt());
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-check-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const K = (name: string): string => fixture(`kernel/${name}.pcap`);
 const kernelBytes = (name: string): Buffer => readFileSync(join(fixturesDir, 'kernel', `${name}.pcap`));
 

@@ -2,10 +2,10 @@
 // goldens for the same capture, stdin input, `| head`, colour switches, several inputs, and the
 // exit statuses of damaged or missing input.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { readTsv } from '../helpers/tshark-tsv.js';
 import { fixturesDir } from '../helpers/corpus.js';
 import { collect, ensureBuilt, fixture, run, start } from './binary.js';
@@ -196,6 +196,7 @@ describe('exit status 3: input errors, never a stack trace', () => {
 
   it('a truncated capture: what was read is reported, then where it stopped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'synack-cli-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const whole = readFileSync(join(fixturesDir, 'kernel', 'port-reuse.pcap'));
     const cut = join(dir, 'cut.pcap');
     writeFileSync(cut, whole.subarray(0, whole.length - 10)); // the last record loses 10 bytes

@@ -4,7 +4,7 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseCapture } from '../../src/capture/parser.js';
 import { decodePacket, newDecodedPacket } from '../../src/decode/packet.js';
 import type { Flow } from '../../src/flow/flow.js';
@@ -13,7 +13,7 @@ import { analyzeBytes } from '../../src/pipeline.js';
 import { run } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { ACK, FIN, openHandshakes, PcapWriter, SYN } from './pcap-writer.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -130,6 +130,7 @@ describe('--max-flows', () => {
     const dir = mkdtempSync(join(tmpdir(), 'synack-maxflows-'));
     const file = join(dir, 'ten.pcap');
     writeFileSync(file, openHandshakes(10));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     for (const bad of ['0', '-1', 'x', '1.5']) {
       const io = memoryIo();
       expect(await run(['flows', '--max-flows', bad, file], io)).toBe(2);

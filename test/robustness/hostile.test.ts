@@ -5,11 +5,11 @@
 // stands) or a malformed packet (flagged, counted, and the next packet read), with memory
 // following the bytes present rather than the lengths claimed.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/read.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { run } from '../../src/cli/main.js';
@@ -44,8 +44,13 @@ function handshake(w: PcapWriter): void {
   w.tcp({ sport: 40000, dport: 80, seq: 101, ack: 901, flags: ACK, sec: 1_700_000_000, usec: 20 });
 }
 
+const scratch = mkdtempSync(join(tmpdir(), 'synack-hostile-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let files = 0;
+
 async function cli(bytes: Uint8Array, ...argv: string[]): Promise<{ code: number; out: string; err: string; file: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'synack-hostile-'));
+  const dir = join(scratch, String(files++));
+  mkdirSync(dir);
   const file = join(dir, 'hostile.pcap');
   writeFileSync(file, bytes);
   const io = memoryIo();
