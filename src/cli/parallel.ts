@@ -126,6 +126,8 @@ export async function runParallel(
   let started = 0;
   let running = 0;
   let stopped = false;
+  /** The replay is over: workers still winding down are ignored, their spill files closed. */
+  let finished = false;
 
   const start = (slot: Slot): void => {
     const data: WorkerInput = { job: parallel.job, input: slot.input, index: slot.index, window: OUTPUT_WINDOW };
@@ -133,6 +135,8 @@ export async function runParallel(
     slot.worker = worker;
     running++;
     worker.on('message', (m: WorkerMessage) => {
+      // After the replay has ended (a later input stopped by Ctrl-C): nothing more is wanted.
+      if (finished) return;
       if (m.type === 'stdout' && !slot.active) {
         // Not this input's turn yet: set aside, and let its worker go on at full speed.
         spillOut(slot, m.bytes);
@@ -196,6 +200,7 @@ export async function runParallel(
       if (!outcome.add(inputName(slot.input), report)) break;
     }
   } finally {
+    finished = true;
     io.signal?.removeEventListener('abort', onAbort);
     stopAll();
     for (const s of slots) if (s.spill !== null) closeSync(s.spill.fd);
