@@ -42,7 +42,7 @@ export async function ladderCommand(captures: string[], opts: LadderCliOptions, 
   const logOptions = opts.all ? { all: true, maxSegments: LADDER_ALL_LIMIT } : {};
   const exit = await runHumanFlows(captures, opts, io, logOptions, (v) => {
     drawn++;
-    io.stdout(ladderText(v, style, explainer));
+    return ladderText(v, style, explainer);
   });
   if (drawn === 0 && exit !== ExitCode.INPUT) io.stdout('No TCP flows matched.\n');
   return exit;

@@ -15,6 +15,7 @@ import { colorLevel, makeChalk } from './color.js';
 import { withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
 import { UsageError } from './exit.js';
 import { runInputs } from './inputs.js';
+import { TextSpill } from './text-spill.js';
 import type { Io } from './io.js';
 
 /** Options that choose flows and how they are drawn, shared by summary and ladder. */
@@ -116,19 +117,22 @@ export function styleFor(o: HumanCliOptions, io: Io): Style {
 }
 
 /**
- * Runs the inputs, logging each flow's key segments, and calls `render` for every flow that
- * passes the filter, in stream order per input. Flows complete in the order their connections
- * end, so a small reorder buffer holds those that finished before a lower-numbered one; memory
- * stays bounded by the flows open at once, as in the tracker.
+ * Runs the inputs, logging each flow's key segments, and writes `render`'s text for every flow
+ * that passes the filter, in stream order per input. Flows complete in the order their
+ * connections end, so a reorder buffer holds those that finished before a lower-numbered one
+ * (every later flow, behind one that never closes). What it holds is the flow's text, rendered
+ * as soon as the flow is handed over, and past a budget kept on disk (text-spill.ts); only
+ * --explain, whose notes depend on the flows shown before, holds flows and renders in order.
  */
 export async function runHumanFlows(
   captures: string[],
   o: HumanCliOptions,
   io: Io,
   logOptions: SegmentLogOptions,
-  render: (v: FlowView) => void,
+  render: (v: FlowView) => string,
 ): Promise<number> {
   const filter = parseFilter(o);
+  const inOrder = o.explain === true;
   let flushPrevious = (): void => {};
   const { exit } = await runInputs(
     captures,
@@ -136,30 +140,55 @@ export async function runHumanFlows(
     () => {
       flushPrevious();
       const book = new SegmentLogBook(logOptions);
-      const waiting = new Map<number, Flow>();
+      // Flows waiting for a lower-numbered stream: as flows (in-order rendering) or as their
+      // text (rendered at handover; beyond a budget, on disk).
+      const flows = new Map<number, Flow>();
+      const texts = new TextSpill<number>();
       let next = 0;
-      const emit = (flow: Flow): void => {
+      /** The flow's text, or '' when the filter leaves it out. */
+      const text = (flow: Flow): string => {
         const log = book.take(flow);
-        if (!quickMatch(filter, flow)) return;
+        if (!quickMatch(filter, flow)) return '';
         const v = flowView(flow, log);
-        if (viewMatch(filter, v)) render(v);
+        return viewMatch(filter, v) ? render(v) : '';
+      };
+      const write = (t: string): void => {
+        if (t.length > 0) io.stdout(t);
+      };
+      /** Writes the waiting stream `s` if it is there; false if it is not. */
+      const release = (s: number): boolean => {
+        if (inOrder) {
+          const flow = flows.get(s);
+          if (flow === undefined) return false;
+          flows.delete(s);
+          write(text(flow));
+          return true;
+        }
+        const t = texts.take(s);
+        if (t === undefined) return false;
+        write(t);
+        return true;
       };
       // Every stream number is handed over exactly once (the tracker numbers flows as it creates
       // them), so nothing should be left here; if something is, it still comes out, in order.
       flushPrevious = () => {
-        for (const s of [...waiting.keys()].sort((x, y) => x - y)) emit(waiting.get(s)!);
-        waiting.clear();
+        for (const s of [...flows.keys(), ...texts.keys()].sort((x, y) => x - y)) release(s);
+        texts.close();
       };
       return {
         onSegment: (pkt, info) => {
           if (info !== null && quickMatch(filter, info.flow)) book.add(pkt, info.flow);
         },
         onFlow: (flow) => {
-          waiting.set(flow.stream, flow);
-          while (waiting.has(next)) {
-            emit(waiting.get(next)!);
-            waiting.delete(next++);
+          if (flow.stream === next) {
+            write(text(flow));
+            next++;
+          } else if (inOrder) {
+            flows.set(flow.stream, flow);
+          } else {
+            texts.set(flow.stream, text(flow));
           }
+          while (release(next)) next++;
         },
         onWarning: (m) => io.stderr(`synack: ${m}\n`),
       };
@@ -197,7 +226,7 @@ export async function summaryCommand(captures: string[], opts: HumanCliOptions, 
   const counts = new Map<Verdict, number>();
   const exit = await runHumanFlows(captures, opts, io, {}, (v) => {
     counts.set(v.verdict, (counts.get(v.verdict) ?? 0) + 1);
-    io.stdout(summaryText(v, style, explainer));
+    return summaryText(v, style, explainer);
   });
   // Nothing read at all (missing file, not a capture): stderr said why; no empty totals on stdout.
   if (counts.size > 0 || exit !== ExitCode.INPUT) io.stdout(totalsText(counts, style));
