@@ -16,11 +16,22 @@ interface OnDisk {
   length: number;
 }
 
+/** Bytes written to, and read from, the spill file at a time. */
+const BLOCK = 1 << 20;
+
 export class TextSpill<K> {
   private readonly held = new Map<K, string | OnDisk>();
   private inMemory = 0;
   private fd = -1;
+  /** Logical end of what was set aside (file contents followed by `pendingWrite`). */
   private end = 0;
+  /** Set-aside bytes not yet written to the file, starting at offset `end - pendingLength`. */
+  private pendingWrite = Buffer.allocUnsafe(BLOCK);
+  private pendingLength = 0;
+  /** One block read back: texts are mostly taken in the order they were set aside. */
+  private readBlock = Buffer.allocUnsafe(BLOCK);
+  private readStart = 0;
+  private readLength = 0;
   /** Entries on disk not yet taken: at 0 the file is written from its start again. */
   private onDisk = 0;
 
@@ -41,14 +52,12 @@ export class TextSpill<K> {
       return;
     }
     const bytes = Buffer.from(text, 'utf8');
-    if (this.fd < 0) {
-      const path = join(tmpdir(), `synack-${process.pid}-${randomBytes(6).toString('hex')}`);
-      this.fd = openSync(path, 'wx+', 0o600);
-      // Gone from the directory at once: the file lives only as long as the descriptor.
-      unlinkSync(path);
+    if (this.pendingLength + bytes.length > BLOCK) this.flushPending();
+    if (bytes.length > BLOCK) this.writeAt(bytes, this.end);
+    else {
+      bytes.copy(this.pendingWrite, this.pendingLength);
+      this.pendingLength += bytes.length;
     }
-    let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, this.end + done);
     this.held.set(key, { offset: this.end, length: bytes.length });
     this.end += bytes.length;
     this.onDisk++;
@@ -63,15 +72,13 @@ export class TextSpill<K> {
       this.inMemory -= entry.length;
       return entry;
     }
-    const bytes = Buffer.allocUnsafe(entry.length);
-    let got = 0;
-    while (got < entry.length) {
-      const n = readSync(this.fd, bytes, got, entry.length - got, entry.offset + got);
-      if (n === 0) throw new Error('text set aside on disk is shorter than written');
-      got += n;
+    const text = this.read(entry).toString('utf8');
+    if (--this.onDisk === 0) {
+      this.end = 0;
+      this.pendingLength = 0;
+      this.readLength = 0;
     }
-    if (--this.onDisk === 0) this.end = 0;
-    return bytes.toString('utf8');
+    return text;
   }
 
   /** Releases the file (whatever is still held is dropped). */
@@ -80,5 +87,43 @@ export class TextSpill<K> {
     this.inMemory = 0;
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+  }
+
+  private read(e: OnDisk): Buffer {
+    const pendingStart = this.end - this.pendingLength;
+    if (e.offset >= pendingStart) return this.pendingWrite.subarray(e.offset - pendingStart, e.offset - pendingStart + e.length);
+    if (e.offset < this.readStart || e.offset + e.length > this.readStart + this.readLength) {
+      // Read ahead from this entry on (a larger entry gets a buffer of its own).
+      const size = Math.max(BLOCK, e.length);
+      if (this.readBlock.length < size) this.readBlock = Buffer.allocUnsafe(size);
+      const wanted = Math.min(size, pendingStart - e.offset);
+      let got = 0;
+      while (got < wanted) {
+        const n = readSync(this.fd, this.readBlock, got, wanted - got, e.offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+      if (got < e.length) throw new Error('text set aside on disk is shorter than written');
+      this.readStart = e.offset;
+      this.readLength = got;
+    }
+    return this.readBlock.subarray(e.offset - this.readStart, e.offset - this.readStart + e.length);
+  }
+
+  private flushPending(): void {
+    if (this.pendingLength === 0) return;
+    this.writeAt(this.pendingWrite.subarray(0, this.pendingLength), this.end - this.pendingLength);
+    this.pendingLength = 0;
+  }
+
+  private writeAt(bytes: Uint8Array, offset: number): void {
+    if (this.fd < 0) {
+      const path = join(tmpdir(), `synack-${process.pid}-${randomBytes(6).toString('hex')}`);
+      this.fd = openSync(path, 'wx+', 0o600);
+      // Gone from the directory at once: the file lives only as long as the descriptor.
+      unlinkSync(path);
+    }
+    let done = 0;
+    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, offset + done);
   }
 }

@@ -27,4 +27,18 @@ describe('TextSpill', () => {
     expect(spill.take(1)).toBe('a'.repeat(300));
     spill.close();
   });
+
+  it('spans several file blocks: in order, shuffled, and a text larger than a block', () => {
+    const spill = new TextSpill<number>(10_000);
+    const texts: string[] = [];
+    for (let i = 0; i < 4000; i++) texts.push(`${i}:${'ü'.repeat(i % 13)}${'y'.repeat(200 + ((i * 7919) % 900))}\n`);
+    texts[2500] = 'big'.repeat(700_000); // 2.1 MB, more than a block
+    texts.forEach((t, i) => spill.set(i, t));
+    // First half in order, then the rest in a fixed shuffled order.
+    for (let i = 0; i < 2000; i++) expect(spill.take(i)).toBe(texts[i]);
+    const rest = [...Array(2000).keys()].map((k) => 2000 + ((k * 7) % 2000));
+    for (const i of rest) expect(spill.take(i)).toBe(texts[i]);
+    expect(spill.size).toBe(0);
+    spill.close();
+  });
 });
