@@ -8,6 +8,7 @@
 import { flowReport, type FlowReport } from '../flow/report.js';
 import type { Flow } from '../flow/flow.js';
 import { flowsTable } from '../render/flows-table.js';
+import { flowJson } from '../render/flow-json.js';
 import { csvHeader, csvRow } from '../render/csv.js';
 import { FLOW_FIELDS, captureField, selectFields, type Field } from '../render/fields.js';
 import { ZEEK_CONN_FIELDS, zeekHeader, zeekRow, zeekUid, type ZeekConnRecord } from '../render/zeek-tsv.js';
@@ -50,8 +51,7 @@ export function flowLines(spec: FlowLineSpec, io: Io): { header: string; handler
   if (spec.format === 'ndjson') {
     const several = spec.several;
     writeLine = (flow, input) => {
-      const report = flowReport(flow).report;
-      io.stdout(JSON.stringify(several ? { capture: input, ...report } : report) + '\n');
+      io.stdout(flowJson(flowReport(flow).report, several ? input : undefined) + '\n');
     };
   } else if (spec.format === 'csv') {
     const base = selectFields(FLOW_FIELDS, spec.fields);
@@ -186,7 +186,7 @@ export async function flowsCommand(captures: string[], opts: FlowsCliOptions, io
       // One record per line, written as it is serialised (never one string of the whole array).
       for (let i = 0; i < held.length; i++) {
         const { capture, report } = held[i]!;
-        io.stdout((i === 0 ? '[\n' : ',\n') + JSON.stringify(several ? { capture, ...report } : report));
+        io.stdout((i === 0 ? '[\n' : ',\n') + flowJson(report, several ? capture : undefined));
       }
       io.stdout('\n]\n');
     }

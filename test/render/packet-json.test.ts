@@ -3,7 +3,6 @@
 // SACK, unknown options and malformed headers) and of ../shared/corpus when present, alone and
 // with a "capture" key whose name needs escaping.
 
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeInput } from '../../src/pipeline.js';
@@ -11,21 +10,7 @@ import { packetRecord } from '../../src/render/packet-record.js';
 import { packetJson } from '../../src/render/packet-json.js';
 import { segmentResults } from '../../src/cli/packets.js';
 import { corpusDir, fixturesDir, hasCorpus } from '../helpers/corpus.js';
-
-const CAPTURE = /\.(pcap|pcapng|cap|pcap\.gz|pcapng\.gz)$/;
-
-function captures(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (CAPTURE.test(name)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
+import { captureFiles as captures } from '../helpers/captures.js';
 
 /** Segments compared and the first difference, over one capture. */
 async function compare(path: string, capture?: string): Promise<{ segments: number; mismatch: string | null }> {
