@@ -193,6 +193,7 @@ export function synOptionsText(o: SynOptions | null): string {
 
 /** Visible length of a string that may hold ANSI colour codes. */
 export function visibleLength(text: string): number {
+  if (text.indexOf('\u001b') < 0) return text.length; // no colour: most output, every pipe
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '').length;
 }
@@ -213,6 +214,8 @@ export function keepUnits(text: string): string {
  * (U+00A0) joins two words that must stay together; it is printed as a plain space.
  */
 export function wrap(text: string, width: number, indent: string): string[] {
+  // Fits on one line and has single spaces only: what wrapWords would give, without splitting.
+  if (text.length > 0 && indent.length + text.length <= width && !/^ | $|  |\u00a0/.test(text)) return [indent + text];
   const lines = wrapWords(text, width, indent);
   return lines.map((l) => l.replace(/\u00a0/g, ' '));
 }
