@@ -56,7 +56,7 @@ export async function runInputs(
   const outcome = new InputOutcome(io, opts.footer);
   const parallel = opts.parallel;
   if (parallel !== undefined && parallel.jobs > 1 && inputs.length > 1 && stdinUses === 0) {
-    await runParallel(inputs, io, parallel, opts, outcome);
+    await runParallel(inputs, io, parallel, outcome);
     return outcome.finish();
   }
   for (const [index, input] of inputs.entries()) {

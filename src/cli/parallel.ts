@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CaptureError } from '../capture/types.js';
-import type { InputReport, PipelineOptions } from '../pipeline.js';
+import type { InputReport } from '../pipeline.js';
 import type { FlowLineSpec } from './flows.js';
 import type { PacketLineSpec } from './packets.js';
 import type { InputOutcome, ParallelOptions } from './inputs.js';
@@ -113,7 +113,6 @@ export async function runParallel(
   inputs: string[],
   io: Io,
   parallel: ParallelOptions,
-  _opts: PipelineOptions,
   outcome: InputOutcome,
 ): Promise<void> {
   const slots: Slot[] = inputs.map((input, index) => ({ input, index, worker: null, queue: [], active: false, spill: null, failed: null, exited: false }));
