@@ -170,6 +170,8 @@ export async function runParallel(
 
   try {
     while (started < Math.min(parallel.jobs, slots.length)) start(slots[started++]!);
+    // Ctrl-C before the workers existed: they stop at once, as a single run would.
+    if (io.signal?.aborted === true) onAbort();
     for (const slot of slots) {
       if (slot.worker === null) break; // not started: reading stopped before it
       slot.active = true;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCaptures } from '../../src/bench/generate.js';
-import { collect, ensureBuilt, fixture, run, start } from './binary.js';
+import { collect, ensureBuilt, fixture, repoDir, run, start } from './binary.js';
 
 beforeAll(() => ensureBuilt());
 
@@ -91,3 +91,24 @@ describe('--jobs and Ctrl-C', () => {
     for (const l of lines) expect((JSON.parse(l) as { capture: string }).capture).toBe(big);
   }, 60_000);
 });
+
+describe('--jobs and a stop requested before the workers exist', () => {
+  it('reports the first input as interrupted after 0 frames, as --jobs 1 does', async () => {
+    // The built modules: worker threads load dist/cli/input-worker.js.
+    const { run: runCli } = (await import(join(repoDir, 'dist', 'cli', 'main.js'))) as typeof import('../../src/cli/main.js');
+    const { memoryIo } = (await import(join(repoDir, 'dist', 'cli', 'io.js'))) as typeof import('../../src/cli/io.js');
+    const outcome = async (jobs: string): Promise<{ code: number; out: string; err: string }> => {
+      const io = memoryIo();
+      const stop = new AbortController();
+      stop.abort();
+      io.signal = stop.signal;
+      const input = fixture('kernel/many-flows.pcap');
+      const code = await runCli(['flows', '--format', 'ndjson', '--jobs', jobs, input, input], io);
+      return { code, out: io.out, err: io.err };
+    };
+    const one = await outcome('1');
+    expect(one.err).toContain('interrupted after 0 frames');
+    expect(await outcome('2')).toEqual(one);
+  });
+});
+
