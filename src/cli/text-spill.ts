@@ -93,18 +93,20 @@ export class TextSpill<K> {
     const pendingStart = this.end - this.pendingLength;
     if (e.offset >= pendingStart) return this.pendingWrite.subarray(e.offset - pendingStart, e.offset - pendingStart + e.length);
     if (e.offset < this.readStart || e.offset + e.length > this.readStart + this.readLength) {
-      // Read ahead from this entry on (a larger entry gets a buffer of its own).
-      const size = Math.max(BLOCK, e.length);
+      // Flows end roughly in stream order, so the next texts taken lie just after this one or
+      // a little before it: read a block that starts a quarter block earlier.
+      const start = e.length > BLOCK / 2 ? e.offset : Math.max(0, e.offset - BLOCK / 4);
+      const size = Math.max(BLOCK, e.offset + e.length - start);
       if (this.readBlock.length < size) this.readBlock = Buffer.allocUnsafe(size);
-      const wanted = Math.min(size, pendingStart - e.offset);
+      const wanted = Math.min(size, pendingStart - start);
       let got = 0;
       while (got < wanted) {
-        const n = readSync(this.fd, this.readBlock, got, wanted - got, e.offset + got);
+        const n = readSync(this.fd, this.readBlock, got, wanted - got, start + got);
         if (n === 0) break;
         got += n;
       }
-      if (got < e.length) throw new Error('text set aside on disk is shorter than written');
-      this.readStart = e.offset;
+      if (start + got < e.offset + e.length) throw new Error('text set aside on disk is shorter than written');
+      this.readStart = start;
       this.readLength = got;
     }
     return this.readBlock.subarray(e.offset - this.readStart, e.offset - this.readStart + e.length);
