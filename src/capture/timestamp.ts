@@ -60,6 +60,25 @@ export function ticksToTime(
   offsetSec: number,
   out: TimeSink,
 ): boolean {
+  if (res.divisor !== 0 && hi < 0x200000) {
+    // Fewer than 2^53 ticks (microsecond counts for the next 285 years): one exact division.
+    // The quotient of the float division can be off by one next to an integer; the remainder,
+    // exact in integer doubles, says so and is corrected.
+    const d = res.divisor;
+    const ticks = hi * 4294967296 + lo;
+    let sec = Math.floor(ticks / d);
+    let rem = ticks - sec * d;
+    if (rem < 0) {
+      sec--;
+      rem += d;
+    } else if (rem >= d) {
+      sec++;
+      rem -= d;
+    }
+    out.tsSec = sec + offsetSec;
+    out.tsNsec = rem * res.nsPerTick;
+    return Number.isSafeInteger(out.tsSec);
+  }
   if (res.divisor !== 0) {
     // Long division of the 64-bit tick count by 10^n ≤ 10^9, one 16-bit digit at a time:
     // every partial remainder is < 10^9 so `rem * 65536 + digit` stays below 2^53.

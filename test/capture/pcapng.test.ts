@@ -214,6 +214,26 @@ describe('exact 64-bit timestamp division', () => {
     );
   });
 
+  it('matches BigInt below 2^53 ticks (the single-division path), next to whole seconds too', () => {
+    const whole = fc.tuple(fc.bigInt({ min: 0n, max: 5_000_000_000n }), fc.constantFrom(-2n, -1n, 0n, 1n));
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.bigInt({ min: 0n, max: (1n << 53n) - 1n }), whole),
+        fc.integer({ min: 0, max: 9 }),
+        (t, tsresol) => {
+          const perSec = 10n ** BigInt(tsresol);
+          const ticks = typeof t === 'bigint' ? t : t[0] * perSec + t[1];
+          if (ticks < 0n || ticks >= 1n << 53n) return;
+          const res = tickResolution(tsresol)!;
+          const out = { tsSec: 0, tsNsec: 0 };
+          expect(ticksToTime(Number(ticks >> 32n), Number(ticks & 0xffffffffn), res, 0, out)).toBe(true);
+          expect([out.tsSec, out.tsNsec]).toEqual(reference(ticks, tsresol));
+        },
+      ),
+      { numRuns: 20000 },
+    );
+  });
+
   it('2^64 − 1 ns is 18446744073.709551615 s', () => {
     const out = { tsSec: 0, tsNsec: 0 };
     expect(ticksToTime(0xffffffff, 0xffffffff, tickResolution(9)!, 0, out)).toBe(true);
