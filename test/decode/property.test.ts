@@ -40,6 +40,15 @@ function check(p: ReturnType<typeof newDecodedPacket>): void {
   else expect(p.ipTotalLength).toBe(0);
 }
 
+/** A seed frame with up to six bytes overwritten, cut at a random length (snaplen). */
+const damagedFrame = fc
+  .tuple(fc.constantFrom(...SEEDS), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), fc.nat())
+  .map(([[linkType, seed], edits, cut]) => {
+    const bytes = Uint8Array.from(seed);
+    for (const [at, value] of edits) bytes[at % bytes.length] = value;
+    return { linkType, frame: bytes.subarray(0, cut % (bytes.length + 1)), originalLength: bytes.length };
+  });
+
 describe('decodePacket never throws', () => {
   it('on random bytes, for every link type, with any FCS and original length', () => {
     const out = newDecodedPacket();
@@ -61,18 +70,10 @@ describe('decodePacket never throws', () => {
   it('on valid frames with random damage and random cuts', () => {
     const out = newDecodedPacket();
     fc.assert(
-      fc.property(
-        fc.constantFrom(...SEEDS),
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
-        fc.nat(),
-        ([linkType, seed], edits, cut) => {
-          const bytes = Uint8Array.from(seed);
-          for (const [at, value] of edits) bytes[at % bytes.length] = value;
-          const len = cut % (bytes.length + 1);
-          decodePacket(rec(linkType, bytes.subarray(0, len), { originalLength: bytes.length }), out);
-          check(out);
-        },
-      ),
+      fc.property(damagedFrame, ({ linkType, frame, originalLength }) => {
+        decodePacket(rec(linkType, frame, { originalLength }), out);
+        check(out);
+      }),
       { numRuns: 3000 },
     );
   });
@@ -100,19 +101,14 @@ describe('decoding in place', () => {
     const out = newDecodedPacket();
     fc.assert(
       fc.property(
-        fc.constantFrom(...SEEDS),
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
-        fc.nat(),
+        damagedFrame,
         fc.uint8Array({ maxLength: 40 }),
         fc.uint8Array({ maxLength: 40 }),
-        ([linkType, seed], edits, cut, before, after) => {
-          const bytes = Uint8Array.from(seed);
-          for (const [at, value] of edits) bytes[at % bytes.length] = value;
-          const frame = bytes.subarray(0, cut % (bytes.length + 1));
-          decodePacket(rec(linkType, frame, { originalLength: bytes.length }), out);
+        ({ linkType, frame, originalLength }, before, after) => {
+          decodePacket(rec(linkType, frame, { originalLength }), out);
           const alone = snapshot(out);
           const chunk = Uint8Array.from([...before, ...frame, ...after]);
-          decodePacket(rec(linkType, chunk, { bytes: chunk, dataStart: before.length, capturedLength: frame.length, originalLength: bytes.length }), out);
+          decodePacket(rec(linkType, chunk, { bytes: chunk, dataStart: before.length, capturedLength: frame.length, originalLength }), out);
           expect(snapshot(out)).toEqual(alone);
         },
       ),
