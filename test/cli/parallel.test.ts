@@ -80,7 +80,9 @@ describe('--jobs and Ctrl-C', () => {
   it('SIGINT stops every worker: what was read is written, `interrupted` said, exit 0', async () => {
     const child = start(['flows', '--format', 'ndjson', '--jobs', '2', big, big, big]);
     const done = collect(child);
-    await new Promise((r) => setTimeout(r, 700));
+    // Once output flows, the signal handlers are in place (a signal during start-up would kill
+    // the process before synack could report anything).
+    await new Promise((r) => child.stdout.once('data', r));
     child.kill('SIGINT');
     const r = await done;
     expect(r.code, r.stderr).toBe(0);
