@@ -9,10 +9,6 @@
 // output size; it is copied out when that input's turn comes. Ctrl-C stops every worker; inputs
 // after the interrupted one say nothing, as when they were never read.
 
-import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CaptureError } from '../capture/types.js';
 import type { InputReport } from '../pipeline.js';
@@ -21,6 +17,7 @@ import type { PacketLineSpec } from './packets.js';
 import type { InputOutcome, ParallelOptions } from './inputs.js';
 import { inputName } from './inputs.js';
 import type { Io } from './io.js';
+import { ScratchFile } from './scratch-file.js';
 
 /** What a worker needs to rebuild a command's line writer: plain data only. */
 export type InputJob =
@@ -74,23 +71,15 @@ interface Slot {
   /** Set once the main thread replays this input: its output then goes straight to stdout. */
   active: boolean;
   /** Where output received before this input's turn waits (unlinked temporary file). */
-  spill: { fd: number; written: number; read: number } | null;
+  spill: { file: ScratchFile; written: number; read: number } | null;
   failed: Error | null;
   exited: boolean;
 }
 
 /** Appends a later input's output to its spill file. */
 function spillOut(slot: Slot, bytes: Uint8Array): void {
-  if (slot.spill === null) {
-    const path = join(tmpdir(), `synack-${process.pid}-${randomBytes(6).toString('hex')}-${slot.index}`);
-    const fd = openSync(path, 'wx+', 0o600);
-    // Gone from the directory at once: the file lives only as long as this descriptor.
-    unlinkSync(path);
-    slot.spill = { fd, written: 0, read: 0 };
-  }
-  const spill = slot.spill;
-  let off = 0;
-  while (off < bytes.length) off += writeSync(spill.fd, bytes, off, bytes.length - off, spill.written + off);
+  const spill = (slot.spill ??= { file: new ScratchFile(), written: 0, read: 0 });
+  spill.file.writeAt(bytes, spill.written);
   spill.written += bytes.length;
   slot.queue.push({ type: 'spilled', length: bytes.length });
 }
@@ -99,11 +88,8 @@ function spillOut(slot: Slot, bytes: Uint8Array): void {
 function readSpill(slot: Slot, length: number): Uint8Array {
   const spill = slot.spill!;
   const bytes = new Uint8Array(length);
-  let got = 0;
-  while (got < length) {
-    const n = readSync(spill.fd, bytes, got, length - got, spill.read + got);
-    if (n === 0) throw new Error(`output set aside for input ${slot.index + 1} is shorter than written`);
-    got += n;
+  if (spill.file.readAt(bytes, length, spill.read) < length) {
+    throw new Error(`output set aside for input ${slot.index + 1} is shorter than written`);
   }
   spill.read += length;
   return bytes;
@@ -204,6 +190,6 @@ export async function runParallel(
     finished = true;
     io.signal?.removeEventListener('abort', onAbort);
     stopAll();
-    for (const s of slots) if (s.spill !== null) closeSync(s.spill.fd);
+    for (const s of slots) s.spill?.file.close();
   }
 }

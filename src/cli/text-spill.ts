@@ -2,10 +2,7 @@
 // open), kept in memory up to a budget and beyond it in an unlinked temporary file, so a capture
 // whose early flows never close does not hold every later flow's text in memory.
 
-import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { ScratchFile } from './scratch-file.js';
 
 /** Characters of waiting text held in memory before the rest goes to disk. */
 export const IN_MEMORY_BUDGET = 16 << 20;
@@ -22,7 +19,7 @@ const BLOCK = 1 << 20;
 export class TextSpill<K> {
   private readonly held = new Map<K, string | OnDisk>();
   private inMemory = 0;
-  private fd = -1;
+  private readonly file = new ScratchFile();
   /** Logical end of what was set aside (file contents followed by `pendingWrite`). */
   private end = 0;
   /** Set-aside bytes not yet written to the file, starting at offset `end - pendingLength`. */
@@ -53,7 +50,7 @@ export class TextSpill<K> {
     }
     const bytes = Buffer.from(text, 'utf8');
     if (this.pendingLength + bytes.length > BLOCK) this.flushPending();
-    if (bytes.length > BLOCK) this.writeAt(bytes, this.end);
+    if (bytes.length > BLOCK) this.file.writeAt(bytes, this.end);
     else {
       bytes.copy(this.pendingWrite, this.pendingLength);
       this.pendingLength += bytes.length;
@@ -85,8 +82,7 @@ export class TextSpill<K> {
   close(): void {
     this.held.clear();
     this.inMemory = 0;
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    this.file.close();
   }
 
   private read(e: OnDisk): Buffer {
@@ -99,12 +95,7 @@ export class TextSpill<K> {
       const size = Math.max(BLOCK, e.offset + e.length - start);
       if (this.readBlock.length < size) this.readBlock = Buffer.allocUnsafe(size);
       const wanted = Math.min(size, pendingStart - start);
-      let got = 0;
-      while (got < wanted) {
-        const n = readSync(this.fd, this.readBlock, got, wanted - got, start + got);
-        if (n === 0) break;
-        got += n;
-      }
+      const got = this.file.readAt(this.readBlock, wanted, start);
       if (start + got < e.offset + e.length) throw new Error('text set aside on disk is shorter than written');
       this.readStart = start;
       this.readLength = got;
@@ -114,18 +105,7 @@ export class TextSpill<K> {
 
   private flushPending(): void {
     if (this.pendingLength === 0) return;
-    this.writeAt(this.pendingWrite.subarray(0, this.pendingLength), this.end - this.pendingLength);
+    this.file.writeAt(this.pendingWrite.subarray(0, this.pendingLength), this.end - this.pendingLength);
     this.pendingLength = 0;
-  }
-
-  private writeAt(bytes: Uint8Array, offset: number): void {
-    if (this.fd < 0) {
-      const path = join(tmpdir(), `synack-${process.pid}-${randomBytes(6).toString('hex')}`);
-      this.fd = openSync(path, 'wx+', 0o600);
-      // Gone from the directory at once: the file lives only as long as the descriptor.
-      unlinkSync(path);
-    }
-    let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, offset + done);
   }
 }

@@ -1,0 +1,39 @@
+// An unlinked temporary file for output that must wait its turn (parallel.ts, text-spill.ts):
+// created on first write with a name no one else can take, removed from the directory at once,
+// so it lives only as long as its descriptor and nothing is left behind, even after a crash.
+
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export class ScratchFile {
+  private fd = -1;
+
+  /** Writes all of `bytes` at `offset`. */
+  writeAt(bytes: Uint8Array, offset: number): void {
+    if (this.fd < 0) {
+      const path = join(tmpdir(), `synack-${process.pid}-${randomBytes(6).toString('hex')}`);
+      this.fd = openSync(path, 'wx+', 0o600);
+      unlinkSync(path);
+    }
+    let done = 0;
+    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, offset + done);
+  }
+
+  /** Reads up to `length` bytes at `offset` into `target`; returns how many there were. */
+  readAt(target: Uint8Array, length: number, offset: number): number {
+    let got = 0;
+    while (got < length) {
+      const n = readSync(this.fd, target, got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
