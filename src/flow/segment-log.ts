@@ -15,7 +15,7 @@ import { TcpFlag } from '../decode/types.js';
 import type { Flow } from './flow.js';
 import type { Role } from './lifecycle.js';
 import { synOptions, type SynOptions } from './handshake.js';
-import { analysisNames, ANALYSIS, type AnalysisName } from './wireshark.js';
+import { sharedAnalysisNames, ANALYSIS, type AnalysisName } from './wireshark.js';
 
 /**
  * Which part of the connection's life a segment belongs to, from the states the engine has
@@ -46,8 +46,8 @@ export interface LoggedSegment {
   winScaled: number | null;
   /** The options of a SYN or SYN-ACK (null on other segments). */
   synOptions: SynOptions | null;
-  /** tshark tcp.analysis.* names flagged on this segment. */
-  analysis: AnalysisName[];
+  /** tshark tcp.analysis.* names flagged on this segment (shared per flags value: read only). */
+  analysis: readonly AnalysisName[];
   /** A SYN, SYN-ACK or FIN its sender already sent with the same sequence number. */
   repeat: boolean;
 }
@@ -154,7 +154,7 @@ export class SegmentLog {
         win: tcp.window,
         winScaled: flow.wireshark.winScaled,
         synOptions: syn ? synOptions(tcp.options) : null,
-        analysis: analysisNames(flow.wireshark.flags),
+        analysis: sharedAnalysisNames(flow.wireshark.flags),
         repeat: this.isRepeat(from, flags, tcp.seq, tcp.payloadLength),
       });
       return;
@@ -202,7 +202,7 @@ export class SegmentLog {
     if (tcp.payloadLength > 0) side.dataSegments++;
     if (analysis !== 0) {
       if (analysis & ANALYSIS.retransmission) side.retransmissions++;
-      for (const name of analysisNames(analysis & ~ANALYSIS.retransmission)) {
+      for (const name of sharedAnalysisNames(analysis & ~ANALYSIS.retransmission)) {
         side.analysis[name] = (side.analysis[name] ?? 0) + 1;
       }
     }

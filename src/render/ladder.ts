@@ -139,7 +139,7 @@ const SHORT_ANALYSIS: Record<AnalysisName, string> = {
   reused_ports: 'reused ports',
 };
 
-function shortAnalysis(names: AnalysisName[]): string[] {
+function shortAnalysis(names: readonly AnalysisName[]): string[] {
   const implied = names.includes('fast_retransmission') || names.includes('spurious_retransmission');
   return names.filter((n) => !(implied && n === 'retransmission')).map((n) => SHORT_ANALYSIS[n]);
 }
