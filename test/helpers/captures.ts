@@ -3,6 +3,7 @@
 
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fixturesDir } from './corpus.js';
 
 const CAPTURE = /\.(pcap|pcapng|cap)(\.gz)?$/;
 
@@ -17,4 +18,9 @@ export function captureFiles(dir: string): string[] {
   };
   walk(dir);
   return out.sort();
+}
+
+/** Every capture the repository ships: fixtures/ and the decoder's hand-built edge frames. */
+export function shippedCaptures(): string[] {
+  return [...captureFiles(fixturesDir), join(fixturesDir, '..', 'test', 'decode', 'fixtures', 'edge-frames.pcapng')];
 }

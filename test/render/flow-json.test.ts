@@ -9,7 +9,7 @@ import { analyzeInput } from '../../src/pipeline.js';
 import { flowReport } from '../../src/flow/report.js';
 import { flowJson } from '../../src/render/flow-json.js';
 import { corpusDir, fixturesDir, hasCorpus } from '../helpers/corpus.js';
-import { captureFiles } from '../helpers/captures.js';
+import { captureFiles, shippedCaptures } from '../helpers/captures.js';
 
 /** Flows compared and the first difference, over one capture. */
 async function compare(path: string, capture?: string): Promise<{ flows: number; mismatch: string | null }> {
@@ -27,7 +27,7 @@ async function compare(path: string, capture?: string): Promise<{ flows: number;
   return { flows, mismatch };
 }
 
-const SHIPPED = [...captureFiles(fixturesDir), join(fixturesDir, '..', 'test', 'decode', 'fixtures', 'edge-frames.pcapng')];
+const SHIPPED = shippedCaptures();
 
 describe('flowJson equals JSON.stringify', () => {
   it('on every flow of every capture in fixtures/ and the edge frames', async () => {

@@ -10,7 +10,7 @@ import { packetRecord } from '../../src/render/packet-record.js';
 import { packetJson } from '../../src/render/packet-json.js';
 import { segmentResults } from '../../src/cli/packets.js';
 import { corpusDir, fixturesDir, hasCorpus } from '../helpers/corpus.js';
-import { captureFiles as captures } from '../helpers/captures.js';
+import { captureFiles as captures, shippedCaptures } from '../helpers/captures.js';
 
 /** Segments compared and the first difference, over one capture. */
 async function compare(path: string, capture?: string): Promise<{ segments: number; mismatch: string | null }> {
@@ -28,7 +28,7 @@ async function compare(path: string, capture?: string): Promise<{ segments: numb
   return { segments, mismatch };
 }
 
-const SHIPPED = [...captures(fixturesDir), join(fixturesDir, '..', 'test', 'decode', 'fixtures', 'edge-frames.pcapng')];
+const SHIPPED = shippedCaptures();
 
 describe('packetJson equals JSON.stringify', () => {
   it('on every segment of every capture in fixtures/ and the edge frames', async () => {
