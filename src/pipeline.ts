@@ -10,7 +10,8 @@ import { decodePacket, newDecodedPacket } from './decode/packet.js';
 import { formatDecodeError } from './decode/errors.js';
 import type { DecodedPacket } from './decode/types.js';
 import type { Flow } from './flow/flow.js';
-import { FlowTracker, type FlowEndReason, type SegmentInfo, type StreamRules } from './flow/tracker.js';
+import { DEFAULT_MAX_FLOWS, FlowTracker, type FlowEndReason, type SegmentInfo, type StreamRules } from './flow/tracker.js';
+import { shardOf } from './flow/shard.js';
 
 export interface PipelineHandlers {
   /**
@@ -43,6 +44,54 @@ export interface PipelineOptions {
   between?: () => Promise<void> | undefined;
   /** Running totals, updated as records are read (for a progress line). */
   live?: LiveCounters;
+  /** This run analyses one share of the capture's flows (see cli/shards.ts). */
+  shard?: ShardOptions;
+}
+
+/**
+ * One of several threads reading the same capture, each owning the flows whose 4-tuple falls
+ * in its share (flow/shard.ts). Every thread still reads every frame, so capture time, the
+ * tracker's sweeps and the settle queue move exactly as in a one-thread run; each flow is
+ * analysed by one thread only. What a one-thread run would number and order globally — stream
+ * numbers, the order flows are handed over — is rebuilt from what each shard reports here.
+ */
+export interface ShardOptions {
+  index: number;
+  count: number;
+  /** Set before each onFinished/onFlow call: where that hand-over falls in a one-thread run. */
+  readonly key: EmitKey;
+  /** A flow of this shard was created at `frame` (flows are numbered locally in this order). */
+  onCreate(frame: number): void;
+  /**
+   * From `frame` on, a one-thread run could behave differently, for a reason no shard can see
+   * alone (`reason`): capture time went backwards, or the flow table could have filled up. Called
+   * once; the caller should stop this run and fall back to one thread.
+   */
+  onDiverge(frame: number, reason: string): void;
+}
+
+/**
+ * Orders hand-overs as a one-thread run makes them: by the frame being read, then by the step
+ * of FlowTracker.onSegment and the pipeline that makes them (EmitPhase), then within a step by
+ * `sub`: the order of the tracker's lists, which is the order of frames (see startAnalysis).
+ */
+export interface EmitKey {
+  frame: number;
+  phase: EmitPhase;
+  sub: number;
+}
+
+export const enum EmitPhase {
+  /** A new connection on the same 4-tuple ends the old flow, before the segment is analysed. */
+  PortReused = 0,
+  /** The sweep after the segment: flows done lingering, by their last segment's frame. */
+  Lingered = 1,
+  /** The same sweep: flows idle past --idle-timeout, least recently active first. */
+  Idle = 2,
+  /** After the tracker: finished flows settled, in the order they finished. */
+  Settled = 3,
+  /** End of input (frame Infinity): every flow still held, in stream order (creation frame). */
+  EndOfInput = 4,
 }
 
 /** Totals while reading: bytes of the (decompressed) input reached, frames read, flows emitted. */
@@ -125,6 +174,8 @@ function startAnalysis(
   };
   const live = opts.live;
   const onFlow = handlers.onFlow;
+  const shard = opts.shard;
+  const key = shard?.key;
   const tracker = new FlowTracker({
     streamRules: opts.streamRules,
     lingerSeconds: opts.lingerSeconds,
@@ -132,6 +183,7 @@ function startAnalysis(
     maxFlows: opts.maxFlows,
     onWarning: handlers.onWarning,
     onFlow: (flow, reason) => {
+      if (key !== undefined) setFlowKey(key, flow, reason);
       flow.pipelineMarks |= MARK_EMITTED;
       report.flows++;
       if (live !== undefined) live.flows++;
@@ -141,7 +193,7 @@ function startAnalysis(
   const onSegment = handlers.onSegment;
   const onFinished = handlers.onFinished;
   // Finished flows waiting to settle, in the order they finished.
-  const settling: { flow: Flow; sec: number; wall: number }[] = [];
+  const settling: { flow: Flow; sec: number; wall: number; frame: number }[] = [];
   let settleHead = 0;
   const settleDue = (nowSec: number, wallMs: number): void => {
     while (settleHead < settling.length) {
@@ -150,6 +202,10 @@ function startAnalysis(
       settleHead++;
       const flow = head.flow;
       if ((flow.pipelineMarks & MARK_EMITTED) === 0) {
+        if (key !== undefined) {
+          key.phase = EmitPhase.Settled;
+          key.sub = head.frame;
+        }
         flow.pipelineMarks |= MARK_SETTLED;
         onFinished!(flow);
       }
@@ -159,6 +215,17 @@ function startAnalysis(
       settling.splice(0, settleHead);
       settleHead = 0;
     }
+  };
+
+  /** Shard bookkeeping: flows created here, the latest capture second, the table bound. */
+  let shardCreated = 0;
+  let shardClock = -Infinity;
+  let diverged = false;
+  const shardBound = shard === undefined ? Infinity : Math.floor(Math.max(1, opts.maxFlows ?? DEFAULT_MAX_FLOWS) / shard.count);
+  const divergeShard = (frame: number, reason: string): void => {
+    if (diverged) return;
+    diverged = true;
+    shard!.onDiverge(frame, reason);
   };
 
   const onRecord = (rec: CaptureRecord): void => {
@@ -180,13 +247,35 @@ function startAnalysis(
       return;
     }
     report.tcpSegments++;
+    if (shard !== undefined) {
+      key!.frame = pkt.frame;
+      // Sweeps and settling compare each list's head with the clock and stop at the first that
+      // must stay: with time going forwards each shard's lists stop where the whole list would.
+      if (pkt.tsSec < shardClock) divergeShard(pkt.frame, 'capture time goes backwards');
+      else shardClock = pkt.tsSec;
+      if (shardOf(pkt, shard.count) !== shard.index) {
+        // Another shard's flow: only the clock moves here, as the segment moves it there.
+        if (!receiverWouldDrop(pkt)) tracker.advanceClock(pkt.tsSec);
+        if (onFinished !== undefined && settleHead < settling.length) settleDue(pkt.tsSec, -Infinity);
+        return;
+      }
+    }
     const info = receiverWouldDrop(pkt) ? null : tracker.onSegment(pkt);
+    if (shard !== undefined && info !== null) {
+      if (info.flow.stream === shardCreated) {
+        shardCreated++;
+        shard.onCreate(pkt.frame);
+      }
+      // Each shard below half the bound: together they never reach it, so no flow is evicted
+      // where a one-thread run would keep it (or the reverse).
+      if (tracker.openFlows >= shardBound) divergeShard(pkt.frame + 1, 'the flow table may fill up');
+    }
     onSegment?.(pkt, info);
     if (onFinished !== undefined) {
       // Queued once (a flow can reopen, e.g. a listener back in LISTEN: once is enough).
       if (info !== null && info.flow.finished && (info.flow.pipelineMarks & MARK_QUEUED) === 0) {
         info.flow.pipelineMarks |= MARK_QUEUED;
-        settling.push({ flow: info.flow, sec: pkt.tsSec, wall: performance.now() });
+        settling.push({ flow: info.flow, sec: pkt.tsSec, wall: performance.now(), frame: pkt.frame });
       }
       // Per record only capture time moves the queue; the wall clock is read between chunks (tick).
       if (settleHead < settling.length) settleDue(pkt.tsSec, -Infinity);
@@ -213,8 +302,36 @@ export async function analyzeInput(
     if (timer !== null) clearInterval(timer);
   }
   report.interrupted = report.capture.interrupted === true;
+  if (opts.shard !== undefined) opts.shard.key.frame = Infinity;
   tracker.finishAll();
   return report;
+}
+
+/** The EmitKey of a flow the tracker hands over (see EmitPhase for why each sub-order holds). */
+function setFlowKey(key: EmitKey, flow: Flow, reason: FlowEndReason): void {
+  switch (reason) {
+    case 'port-reused':
+      key.phase = EmitPhase.PortReused;
+      key.sub = 0;
+      break;
+    case 'closed':
+      // The linger list is in order of last activity: each segment of an ended flow moves it
+      // to the tail, so the order is that of the flows' last frames.
+      key.phase = EmitPhase.Lingered;
+      key.sub = flow.lastFrame;
+      break;
+    case 'idle':
+      // The recency list, likewise: moved to the newest end on every segment.
+      key.phase = EmitPhase.Idle;
+      key.sub = flow.lastFrame;
+      break;
+    default:
+      // End of input, in stream order, which is creation order. (Evictions never happen in a
+      // shard: it diverges before its table could fill, see startAnalysis.)
+      key.frame = Infinity;
+      key.phase = EmitPhase.EndOfInput;
+      key.sub = flow.firstFrame;
+  }
 }
 
 /**

@@ -58,7 +58,8 @@ export function parseJobs(value: string): number {
 
 /**
  * -j, --jobs N: several inputs are analysed N at a time, each on its own worker thread (the
- * default uses every core). Output is the same as with --jobs 1, byte for byte.
+ * default uses every core); `flows --format ndjson` also shares one large file's flows out over
+ * threads (shards.ts). Output is the same as with --jobs 1, byte for byte.
  */
 export function jobsOption(formats: string): Option {
   return new Option('-j, --jobs <n>', `several capture files in ${formats}: how many to analyse at once, each on its own thread (same output)`)

@@ -114,7 +114,8 @@ export function registerFlows(program: Command, ctx: CommandContext): void {
       'after',
       `
 Several inputs: flows are numbered per input (stream restarts at 0), and every record gains a
-first key "capture" holding the input as named ("-" for stdin).
+first key "capture" holding the input as named ("-" for stdin). With --format ndjson, one large
+uncompressed file is also shared out over --jobs threads (same output, byte for byte).
 
 Examples:
   synack flows capture.pcap

@@ -7,6 +7,7 @@ import type { Io } from './io.js';
 import { startProgress } from './progress.js';
 import { runParallel } from './parallel.js';
 import type { InputJob } from './parallel.js';
+import { runSharded, shardable, MAX_SHARDS } from './shards.js';
 
 export function inputName(input: string): string {
   return input === '-' ? '<stdin>' : input;
@@ -58,6 +59,14 @@ export async function runInputs(
   if (parallel !== undefined && parallel.jobs > 1 && inputs.length > 1 && stdinUses === 0) {
     await runParallel(inputs, io, parallel, outcome);
     return outcome.finish();
+  }
+  if (parallel !== undefined && parallel.jobs > 1 && inputs.length === 1) {
+    const job = parallel.job;
+    // One large file of flows as NDJSON: its flows shared out over the threads (shards.ts).
+    if (job.command === 'flows' && job.format === 'ndjson' && !job.several && shardable(inputs[0]!)) {
+      await runSharded(inputs[0]!, io, { jobs: Math.min(parallel.jobs, MAX_SHARDS), job }, outcome);
+      return outcome.finish();
+    }
   }
   for (const [index, input] of inputs.entries()) {
     const name = inputName(input);

@@ -54,7 +54,7 @@ export function serializeReport(r: InputReport): SerializedReport {
   return { ...r, capture: { ...r.capture, error: e === null ? null : { reason: e.reason, offset: e.offset, kind: e.kind } } };
 }
 
-function deserializeReport(r: SerializedReport): InputReport {
+export function deserializeReport(r: SerializedReport): InputReport {
   const e = r.capture.error;
   return { ...r, capture: { ...r.capture, error: e === null ? null : new CaptureError(e.reason, e.offset, e.kind) } };
 }

@@ -136,6 +136,14 @@ export class FlowTracker {
   }
 
   /**
+   * Capture time seen on a segment of a flow this tracker does not hold (another shard's, see
+   * pipeline.ts): the same sweep as onSegment's, so flows end at the same frames in every shard.
+   */
+  advanceClock(now: number): void {
+    if (now - this.lastSweep >= SWEEP_EVERY_SECONDS) this.sweep(now);
+  }
+
+  /**
    * Wireshark's rule for a reused 4-tuple (packet-tcp.c, conversation lookup in dissect_tcp):
    * a bare SYN whose sequence number differs from the base sequence number already known for
    * its direction starts a new conversation. Current Wireshark also starts one for any bare SYN

@@ -1,0 +1,104 @@
+// A worker thread analysing one share of a capture's flows for shards.ts. It reads every frame
+// of the file (pipeline.ts ShardOptions) but analyses only its own flows, and sends each flow
+// record with what the main thread needs to put it where a one-thread run would: the record's
+// place in that run's order (EmitKey), its local stream number, and the frames at which its
+// flows were created. It never touches the process's stdout or stderr.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { analyzeInput, passedToOnFinished, EmitPhase, type EmitKey, type LiveCounters } from '../pipeline.js';
+import type { Flow } from '../flow/flow.js';
+import { flowReport } from '../flow/report.js';
+import { flowJson } from '../render/flow-json.js';
+import { serializeReport, type MainMessage } from './parallel.js';
+import { RecordBatch, type ShardInput, type ShardMessage } from './shards.js';
+
+/** A batch is sent once it holds this many bytes, and at every input chunk. */
+const BATCH_BYTES = 1 << 20;
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const { input, index, count, maxFlows, idleTimeout, window } = workerData as ShardInput;
+  const post = (m: ShardMessage, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
+
+  const controller = new AbortController();
+  /** Bytes sent and not yet written by the main thread. */
+  let unwritten = 0;
+  let onWritten: (() => void) | null = null;
+  port.on('message', (m: MainMessage) => {
+    if (m.type === 'abort') controller.abort();
+    else unwritten -= m.bytes;
+    const w = onWritten;
+    onWritten = null;
+    w?.();
+  });
+  port.unref();
+
+  const key: EmitKey = { frame: 0, phase: EmitPhase.PortReused, sub: 0 };
+  const live: LiveCounters = { bytes: 0, frames: 0, flows: 0 };
+  let batch = new RecordBatch();
+  /** Every hand-over at a frame up to this one has been sent. */
+  let progress = 0;
+  const send = (): void => {
+    const { batch: b, transfer } = batch.seal(progress);
+    unwritten += b.bytes.length;
+    post({ type: 'batch', batch: b }, transfer);
+    batch = new RecordBatch();
+  };
+
+  // As flowLines (flows.ts) writes NDJSON: a flow once, when it settles, else when handed over.
+  const emit = (flow: Flow): void => {
+    const json = flowJson(flowReport(flow).report);
+    // The record less its `{"stream":N`: the main thread writes the number a one-thread run gives.
+    batch.add(key, flow.stream, json.slice(json.indexOf(',')) + '\n');
+    // A large batch goes now; its progress stays where it was (this frame is not done yet).
+    if (batch.byteLength >= BATCH_BYTES) send();
+  };
+
+  const report = await analyzeInput(
+    input,
+    {
+      onFinished: emit,
+      onFlow: (flow) => {
+        if (!passedToOnFinished(flow)) emit(flow);
+      },
+    },
+    {
+      maxFlows,
+      idleTimeoutSeconds: idleTimeout,
+      signal: controller.signal,
+      live,
+      shard: {
+        index,
+        count,
+        key,
+        onCreate: (frame) => batch.created(frame),
+        onDiverge: (frame, reason) => {
+          // Said before any record of a later frame is sent, so the main thread never writes one.
+          post({ type: 'diverged', frame, reason });
+          controller.abort();
+        },
+      },
+      // Between input chunks every frame read so far is done.
+      between: () => {
+        progress = live.frames;
+        send();
+        if (unwritten <= window || controller.signal.aborted) return undefined;
+        port.ref();
+        return new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (unwritten <= window || controller.signal.aborted) {
+              port.unref();
+              resolve();
+            } else onWritten = check;
+          };
+          check();
+        });
+      },
+    },
+  );
+  progress = Infinity;
+  send();
+  post({ type: 'done', report: serializeReport(report) });
+}
+
+await main();

@@ -1,0 +1,396 @@
+// One capture file on several cores: `flows --format ndjson` with --jobs > 1 and a single
+// uncompressed file. Each worker thread (shard-worker.ts) reads the whole file and analyses the
+// flows whose 4-tuple falls in its share (pipeline.ts ShardOptions); the main thread merges
+// what they send into exactly what one thread would write:
+//
+// - stream numbers: tshark numbers streams in the order they are first seen, so a flow's number
+//   is the count of flows, in all shards, created at an earlier frame;
+// - record order: a one-thread run writes a flow when something happens at some frame (it
+//   settles, lingers out, goes idle, its 4-tuple is reused) or at the end; each record comes
+//   with that frame and step (EmitKey), each shard sends its records in that order, and the
+//   main thread writes the smallest key once no shard can still send a smaller one.
+//
+// Two things no shard can see alone would make a one-thread run behave differently: capture
+// time going backwards (the tracker's lists are then no longer in time order) and a flow table
+// filling up (eviction depends on all flows held). A shard that meets one says so before
+// sending anything past it; the main thread then stops the workers and analyses the file again
+// on one thread, writing only what it had not written yet — the same bytes, since both runs
+// agree up to there.
+
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { analyzeInput, type EmitKey, type InputReport } from '../pipeline.js';
+import { flowLines } from './flows.js';
+import { inputName, type InputOutcome } from './inputs.js';
+import type { Io } from './io.js';
+import { OUTPUT_WINDOW, deserializeReport, type MainMessage, type SerializedReport } from './parallel.js';
+
+/**
+ * Files smaller than this are read on one thread: starting the workers (~50 ms) would cost
+ * more than sharing the work saves.
+ */
+export const SHARD_MIN_BYTES = 16 << 20;
+
+/**
+ * Shards at most: each reads and decodes the whole file (about a quarter of the work), so more
+ * threads add memory faster than speed.
+ */
+export const MAX_SHARDS = 4;
+
+/** workerData of shard-worker.ts. */
+export interface ShardInput {
+  input: string;
+  index: number;
+  count: number;
+  maxFlows?: number;
+  idleTimeout?: number;
+  window: number;
+}
+
+/** Records a shard sends at once, with its progress. */
+export interface SealedBatch {
+  /** Every hand-over at a frame up to this one (Infinity: all) is in this batch or an earlier one. */
+  progress: number;
+  /** Per record: frame, phase, sub (its EmitKey) and the flow's local stream number. */
+  keys: Float64Array;
+  /** Per record: end offset in `bytes` (each starts where the previous ended). */
+  ends: Uint32Array;
+  bytes: Uint8Array;
+  /** Frames at which this shard's next flows were created, in order. */
+  creations: Float64Array;
+}
+
+export type ShardMessage =
+  | { type: 'batch'; batch: SealedBatch }
+  | { type: 'diverged'; frame: number; reason: string }
+  | { type: 'done'; report: SerializedReport };
+
+const KEY_FIELDS = 4;
+
+/** Records collected by a shard until the next batch is sent. */
+export class RecordBatch {
+  private readonly keys: number[] = [];
+  private readonly ends: number[] = [];
+  private readonly creations: number[] = [];
+  private text = '';
+
+  get byteLength(): number {
+    return this.text.length;
+  }
+
+  add(key: EmitKey, stream: number, record: string): void {
+    this.keys.push(key.frame, key.phase, key.sub, stream);
+    this.text += record;
+    this.ends.push(this.text.length);
+  }
+
+  created(frame: number): void {
+    this.creations.push(frame);
+  }
+
+  /** The batch, and the buffers to transfer with it. */
+  seal(progress: number): { batch: SealedBatch; transfer: ArrayBuffer[] } {
+    const bytes = Buffer.from(this.text, 'utf8');
+    const ends = Uint32Array.from(this.ends);
+    if (bytes.length !== this.text.length) {
+      // Some record is not ASCII: offsets in characters are not offsets in bytes.
+      let start = 0;
+      let offset = 0;
+      for (let i = 0; i < ends.length; i++) {
+        offset += Buffer.byteLength(this.text.slice(start, ends[i]));
+        start = ends[i]!;
+        ends[i] = offset;
+      }
+    }
+    // Its own ArrayBuffer (never a slice of Buffer's pool), so it can be transferred.
+    const own = new Uint8Array(bytes.length);
+    own.set(bytes);
+    const keys = Float64Array.from(this.keys);
+    const creations = Float64Array.from(this.creations);
+    return {
+      batch: { progress, keys, ends, bytes: own, creations },
+      transfer: [keys.buffer, ends.buffer, own.buffer, creations.buffer],
+    };
+  }
+}
+
+/** Whether a file is worth sharding: a regular file, large enough, not gzip (decompression would be done twice). */
+export function shardable(path: string): boolean {
+  if (path === '-') return false;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false; // the normal run says why
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size < SHARD_MIN_BYTES) return false;
+    const magic = new Uint8Array(2);
+    readSync(fd, magic, 0, 2, 0);
+    return !(magic[0] === 0x1f && magic[1] === 0x8b);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface Shard {
+  worker: Worker;
+  batches: SealedBatch[];
+  /** Next record of batches[0]. */
+  next: number;
+  /** Creation frames not yet numbered: creations[0] from position createNext. */
+  creations: Float64Array[];
+  createNext: number;
+  /** Local stream numbers given so far, and the global number of each not yet written. */
+  numbered: number;
+  global: Map<number, number>;
+  progress: number;
+  report: SerializedReport | null;
+  failed: Error | null;
+  exited: boolean;
+}
+
+/**
+ * Analyses one file on `jobs` threads and writes its flows as NDJSON, exactly as one thread
+ * would; reports the input to `outcome`. Says how it went: merged from the shards, or started
+ * again on one thread after a shard diverged.
+ */
+export async function runSharded(
+  input: string,
+  io: Io,
+  parallel: { jobs: number; job: { maxFlows?: number; idleTimeout?: number } },
+  outcome: InputOutcome,
+): Promise<'merged' | 'one-thread'> {
+  const count = parallel.jobs;
+  let wake: (() => void) | null = null;
+  const poke = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  let diverged: { frame: number; reason: string } | null = null;
+  const shards: Shard[] = [];
+  for (let index = 0; index < count; index++) {
+    const data: ShardInput = {
+      input,
+      index,
+      count,
+      maxFlows: parallel.job.maxFlows,
+      idleTimeout: parallel.job.idleTimeout,
+      window: OUTPUT_WINDOW,
+    };
+    const worker = new Worker(new URL('./shard-worker.js', import.meta.url), { workerData: data, stdout: false, stderr: false });
+    const shard: Shard = {
+      worker,
+      batches: [],
+      next: 0,
+      creations: [],
+      createNext: 0,
+      numbered: 0,
+      global: new Map(),
+      progress: 0,
+      report: null,
+      failed: null,
+      exited: false,
+    };
+    worker.on('message', (m: ShardMessage) => {
+      if (m.type === 'batch') {
+        const b = m.batch;
+        if (b.creations.length > 0) shard.creations.push(b.creations);
+        if (b.ends.length > 0) shard.batches.push(b);
+        shard.progress = b.progress;
+      }
+      else if (m.type === 'diverged') diverged ??= m;
+      else shard.report = m.report;
+      poke();
+    });
+    worker.on('error', (err) => {
+      shard.failed = err;
+      poke();
+    });
+    worker.on('exit', () => {
+      shard.exited = true;
+      poke();
+    });
+    shards.push(shard);
+  }
+  const onAbort = (): void => {
+    for (const s of shards) s.worker.postMessage({ type: 'abort' } satisfies MainMessage);
+  };
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  if (io.signal?.aborted === true) onAbort();
+
+  let nextStream = 0;
+  /** Bytes of stdout written so far (what a fallback run skips). */
+  let written = 0;
+  try {
+    for (;;) {
+      for (const s of shards) if (s.failed !== null) throw s.failed;
+      if (diverged !== null) break;
+      nextStream = numberStreams(shards, nextStream);
+      const out = releaseRecords(shards);
+      if (out !== null) {
+        io.stdoutBytes(out.bytes);
+        written += out.bytes.length;
+        await io.backpressure?.();
+        for (let i = 0; i < shards.length; i++) {
+          if (out.perShard[i]! > 0) shards[i]!.worker.postMessage({ type: 'written', bytes: out.perShard[i]! } satisfies MainMessage);
+        }
+        continue;
+      }
+      if (shards.every((s) => s.report !== null && !dropSpent(s))) break;
+      for (const s of shards) {
+        if (s.exited && s.report === null && diverged === null) throw new Error(`a worker analysing ${inputName(input)} stopped without a report`);
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    io.signal?.removeEventListener('abort', onAbort);
+    for (const s of shards) if (!s.exited) void s.worker.terminate();
+  }
+
+  if (diverged !== null) {
+    // Start again on this thread; the first `written` bytes are already out, and identical.
+    const report = await analyzeInput(input, flowLines({ command: 'flows', format: 'ndjson', several: false }, skipping(io, written)).handlers(input, 0), {
+      maxFlows: parallel.job.maxFlows,
+      idleTimeoutSeconds: parallel.job.idleTimeout,
+      signal: io.signal,
+      between: io.backpressure ? () => io.backpressure!() : undefined,
+    });
+    outcome.add(inputName(input), report);
+    return 'one-thread';
+  }
+  outcome.add(inputName(input), combineReports(shards.map((s) => deserializeReport(s.report!))));
+  return 'merged';
+}
+
+/**
+ * Gives global stream numbers, in frame order, to the flows created in every shard, as far as
+ * every shard has reported its creations. Returns the next number to give.
+ */
+function numberStreams(shards: Shard[], next: number): number {
+  for (;;) {
+    let best: Shard | null = null;
+    let bestFrame = Infinity;
+    for (const s of shards) {
+      const f = headCreation(s);
+      if (f !== null && f < bestFrame) {
+        best = s;
+        bestFrame = f;
+      }
+    }
+    if (best === null) return next;
+    // A shard with nothing pending could still report an earlier creation, unless it is past it.
+    for (const s of shards) {
+      if (s !== best && headCreation(s) === null && s.progress < bestFrame) return next;
+    }
+    best.global.set(best.numbered++, next++);
+    best.createNext++;
+  }
+}
+
+/** The frame of a shard's next creation not yet numbered, or null. */
+function headCreation(s: Shard): number | null {
+  while (s.creations.length > 0) {
+    const c = s.creations[0]!;
+    if (s.createNext < c.length) return c[s.createNext]!;
+    s.creations.shift();
+    s.createNext = 0;
+  }
+  return null;
+}
+
+/** Negative when record a (keys at ka) comes before record b (keys at kb). */
+function compareKeys(a: Float64Array, ka: number, b: Float64Array, kb: number): number {
+  return a[ka]! - b[kb]! || a[ka + 1]! - b[kb + 1]! || a[ka + 2]! - b[kb + 2]!;
+}
+
+/**
+ * Writes, in one-thread order, every record no shard can still precede; null when none can be
+ * written yet.
+ */
+function releaseRecords(shards: Shard[]): { bytes: Uint8Array; perShard: number[] } | null {
+  const parts: Uint8Array[] = [];
+  const perShard = shards.map(() => 0);
+  const pending = shards.map(() => false);
+  let total = 0;
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < shards.length; i++) {
+      const s = shards[i]!;
+      pending[i] = dropSpent(s);
+      if (!pending[i]) continue;
+      if (best < 0) best = i;
+      else {
+        const b = shards[best]!;
+        if (compareKeys(s.batches[0]!.keys, s.next * KEY_FIELDS, b.batches[0]!.keys, b.next * KEY_FIELDS) < 0) best = i;
+      }
+    }
+    if (best < 0) break;
+    const s = shards[best]!;
+    const batch = s.batches[0]!;
+    const k = s.next * KEY_FIELDS;
+    // A shard with a record pending will send nothing before it (its records come in order, and
+    // this one is the smallest); a shard with none could, unless it is past this frame.
+    const frame = batch.keys[k]!;
+    if (shards.some((o, i) => !pending[i] && o.progress < frame)) break;
+    const local = batch.keys[k + 3]!;
+    const stream = s.global.get(local);
+    if (stream === undefined) break; // its creation is not numbered yet
+    s.global.delete(local);
+    const start = s.next === 0 ? 0 : batch.ends[s.next - 1]!;
+    const end = batch.ends[s.next]!;
+    const head = Buffer.from(`{"stream":${stream}`, 'latin1');
+    parts.push(head, batch.bytes.subarray(start, end));
+    total += head.length + end - start;
+    perShard[best]! += end - start;
+    s.next++;
+  }
+  if (parts.length === 0) return null;
+  return { bytes: Buffer.concat(parts, total), perShard };
+}
+
+/** Drops a shard's written batches. True when a record is pending. */
+function dropSpent(s: Shard): boolean {
+  while (s.batches.length > 0 && s.next >= s.batches[0]!.ends.length) {
+    s.batches.shift();
+    s.next = 0;
+  }
+  return s.batches.length > 0;
+}
+
+/** The input's report from its shards: each read every frame; the flows are shared out. */
+function combineReports(reports: InputReport[]): InputReport {
+  // Interrupted shards stop at different frames: the one that read most speaks for the input.
+  const first = reports.reduce((a, b) => (b.frames > a.frames ? b : a));
+  return { ...first, flows: reports.reduce((n, r) => n + r.flows, 0), interrupted: reports.some((r) => r.interrupted) };
+}
+
+/** An Io whose first `skip` bytes of stdout are dropped (written already by the shards). */
+function skipping(io: Io, skip: number): Io {
+  const take = (bytes: Uint8Array): Uint8Array | null => {
+    if (skip === 0) return bytes;
+    if (bytes.length <= skip) {
+      skip -= bytes.length;
+      return null;
+    }
+    const rest = bytes.subarray(skip);
+    skip = 0;
+    return rest;
+  };
+  return {
+    ...io,
+    stdout(text) {
+      if (skip === 0) io.stdout(text);
+      else {
+        const rest = take(Buffer.from(text, 'utf8'));
+        if (rest !== null) io.stdoutBytes(rest);
+      }
+    },
+    stdoutBytes(bytes) {
+      const rest = take(bytes);
+      if (rest !== null) io.stdoutBytes(rest);
+    },
+  };
+}

@@ -1,0 +1,168 @@
+// One capture on several threads (shards.ts): whatever the number of shards, `flows --format
+// ndjson` writes the bytes a one-thread run writes — stream numbers, record order, the input's
+// messages and exit status — on every capture we ship and the public corpus, with idle
+// timeouts, and when a shard must give up (capture time going backwards, a flow table that
+// could fill up) and the file is analysed again on one thread.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureFiles, shippedCaptures } from '../helpers/captures.js';
+import { corpusDir, hasCorpus } from '../helpers/corpus.js';
+import { ensureBuilt, fixture, repoDir, run } from './binary.js';
+
+// The worker threads load compiled modules, so these tests drive dist/ in-process.
+type Dist = {
+  runSharded: typeof import('../../src/cli/shards.js').runSharded;
+  shardable: typeof import('../../src/cli/shards.js').shardable;
+  flowsCommand: typeof import('../../src/cli/flows.js').flowsCommand;
+  memoryIo: typeof import('../../src/cli/io.js').memoryIo;
+  InputOutcome: typeof import('../../src/cli/inputs.js').InputOutcome;
+};
+let dist: Dist;
+
+beforeAll(async () => {
+  ensureBuilt();
+  const load = (m: string): Promise<Record<string, unknown>> => import(join(repoDir, 'dist', 'cli', m));
+  dist = { ...(await load('shards.js')), ...(await load('flows.js')), ...(await load('io.js')), ...(await load('inputs.js')) } as unknown as Dist;
+});
+
+interface Run {
+  out: string;
+  err: string;
+  exit: number;
+}
+
+async function oneThread(path: string, opts: { maxFlows?: number; idleTimeout?: number } = {}): Promise<Run> {
+  const io = dist.memoryIo();
+  const exit = await dist.flowsCommand([path], { format: 'ndjson', jobs: 1, idleTimeout: opts.idleTimeout ?? 0, maxFlows: opts.maxFlows }, io);
+  return { out: io.out, err: io.err, exit };
+}
+
+async function sharded(path: string, jobs: number, opts: { maxFlows?: number; idleTimeout?: number } = {}): Promise<Run & { how: string }> {
+  const io = dist.memoryIo();
+  const outcome = new dist.InputOutcome(io, false);
+  const how = await dist.runSharded(path, io, { jobs, job: { maxFlows: opts.maxFlows, idleTimeout: opts.idleTimeout ?? 0 } }, outcome);
+  const { exit } = outcome.finish();
+  return { out: io.out, err: io.err, exit, how };
+}
+
+/** A copy of a pcap (little-endian, microseconds) whose `frame`-th record is stamped `back` seconds earlier. */
+function withTimeGoingBack(src: string, dest: string, frame: number, back: number): void {
+  const b = Buffer.from(readFileSync(src));
+  expect(b.readUInt32LE(0)).toBe(0xa1b2c3d4);
+  let off = 24;
+  for (let i = 1; i < frame; i++) off += 16 + b.readUInt32LE(off + 8);
+  b.writeUInt32LE(b.readUInt32LE(off) - back, off);
+  writeFileSync(dest, b);
+}
+
+describe('one capture on several threads: the bytes of one thread', () => {
+  it('on every capture we ship, with 2 and 3 shards', async () => {
+    const captures = shippedCaptures();
+    let flows = 0;
+    let merged = 0;
+    for (const path of captures) {
+      const one = await oneThread(path);
+      for (const jobs of [2, 3]) {
+        const many = await sharded(path, jobs);
+        // A few captures have timestamps out of order (pcapng interfaces interleaved): those
+        // are read again on one thread, with the same result.
+        if (many.how === 'merged') merged++;
+        expect(many.out, `${path}, ${jobs} shards`).toBe(one.out);
+        expect(many.err, path).toBe(one.err);
+        expect(many.exit, path).toBe(one.exit);
+      }
+      flows += one.out.split('\n').length - 1;
+    }
+    expect(captures.length).toBeGreaterThan(20);
+    expect(merged).toBeGreaterThan(captures.length * 2 * 0.8);
+    expect(flows).toBeGreaterThan(300);
+  });
+
+  it.runIf(hasCorpus)('on every capture of the public corpus', async () => {
+    let merged = 0;
+    for (const path of captureFiles(corpusDir)) {
+      const one = await oneThread(path);
+      const many = await sharded(path, 2);
+      expect(many.out, path).toBe(one.out);
+      expect(many.err, path).toBe(one.err);
+      expect(many.exit, path).toBe(one.exit);
+      if (many.how === 'merged') merged++;
+    }
+    expect(merged).toBeGreaterThan(10);
+  });
+
+  it('with an idle timeout (flows written as they go quiet)', async () => {
+    for (const name of ['kernel/many-flows.pcap', 'kernel/port-reuse.pcap', 'kernel/lossy-transfer.pcap']) {
+      const one = await oneThread(fixture(name), { idleTimeout: 0.5 });
+      const many = await sharded(fixture(name), 2, { idleTimeout: 0.5 });
+      expect(many.how).toBe('merged');
+      expect(many.out, name).toBe(one.out);
+    }
+  });
+
+  describe('when a shard cannot match one thread, the file is read again on one thread', () => {
+    let dir = '';
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'synack-shards-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('a flow table that could fill up (--max-flows): same flows, same evictions, same warning', async () => {
+      const path = fixture('kernel/many-flows.pcap');
+      const one = await oneThread(path, { maxFlows: 4 });
+      expect(one.err).toContain('more than 4 flows open at once');
+      const many = await sharded(path, 2, { maxFlows: 4 });
+      expect(many.how).toBe('one-thread');
+      expect(many.out).toBe(one.out);
+      expect(many.err).toBe(one.err);
+    });
+
+    it('capture time going backwards, late in the file: what was written is not written twice', async () => {
+      const src = fixture('kernel/many-flows.pcap');
+      const one0 = await oneThread(src);
+      const frames = one0.out.split('\n').length; // any frame well inside the capture
+      const path = join(dir, 'time-back.pcap');
+      withTimeGoingBack(src, path, Math.max(40, frames * 3), 30);
+      const one = await oneThread(path);
+      const many = await sharded(path, 2);
+      expect(many.how).toBe('one-thread');
+      expect(many.out).toBe(one.out);
+      expect(many.err).toBe(one.err);
+    });
+  });
+
+  it('the command line shares out a large uncompressed file, not a small or compressed one', async () => {
+    expect(dist.shardable(fixture('kernel/many-flows.pcap'))).toBe(false);
+    expect(dist.shardable(fixture('formats/retransmit-timeout.pcapng.gz'))).toBe(false);
+    expect(dist.shardable('-')).toBe(false);
+    expect(dist.shardable('no-such-file.pcap')).toBe(false);
+  });
+});
+
+describe('the command line', () => {
+  let dir = '';
+  let capture = '';
+  beforeAll(async () => {
+    const { generateCaptures } = await import('../../src/bench/generate.js');
+    dir = mkdtempSync(join(tmpdir(), 'synack-shards-cli-'));
+    capture = (await generateCaptures({ packets: 40_000, dir, name: 'shards', gzip: false })).pcap.path;
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('shares a large file out by default and writes what --jobs 1 writes', async () => {
+    expect(dist.shardable(capture)).toBe(true);
+    const one = await run(['flows', '--format', 'ndjson', '--jobs', '1', capture]);
+    const many = await run(['flows', '--format', 'ndjson', '--jobs', '2', capture]);
+    const byDefault = await run(['flows', '--format', 'ndjson', capture]);
+    expect(one.code).toBe(0);
+    expect(one.stdout.split('\n').length).toBeGreaterThan(1000);
+    for (const r of [many, byDefault]) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(one.stdout);
+      expect(r.stderr).toBe(one.stderr);
+    }
+  });
+});
