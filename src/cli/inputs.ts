@@ -62,8 +62,8 @@ export async function runInputs(
   }
   if (parallel !== undefined && parallel.jobs > 1 && inputs.length === 1) {
     const job = parallel.job;
-    // One large file of flows as NDJSON: its flows shared out over the threads (shards.ts).
-    if (job.command === 'flows' && job.format === 'ndjson' && !job.several && shardable(inputs[0]!)) {
+    // One large file as NDJSON: its flows shared out over the threads (shards.ts).
+    if (job.format === 'ndjson' && !job.several && shardable(inputs[0]!)) {
       await runSharded(inputs[0]!, io, { jobs: Math.min(parallel.jobs, MAX_SHARDS), job }, outcome);
       return outcome.finish();
     }

@@ -37,6 +37,9 @@ export function registerPackets(program: Command, ctx: CommandContext): void {
     .addHelpText(
       'after',
       `
+With --format ndjson, one large uncompressed file is shared out over --jobs threads (same
+output, byte for byte).
+
 Examples:
   synack packets capture.pcap
   synack packets capture.pcapng --format ndjson | jq -c 'select(.flag_names | index("SYN"))'

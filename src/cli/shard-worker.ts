@@ -1,23 +1,31 @@
 // A worker thread analysing one share of a capture's flows for shards.ts. It reads every frame
 // of the file (pipeline.ts ShardOptions) but analyses only its own flows, and sends each flow
-// record with what the main thread needs to put it where a one-thread run would: the record's
+// record (flows) or segment record (packets) with what the main thread needs to put it where a one-thread run would: the record's
 // place in that run's order (EmitKey), its local stream number, and the frames at which its
 // flows were created. It never touches the process's stdout or stderr.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyzeInput, passedToOnFinished, EmitPhase, type EmitKey, type LiveCounters } from '../pipeline.js';
+import { analyzeInput, passedToOnFinished, EmitPhase, type EmitKey, type LiveCounters, type PipelineHandlers } from '../pipeline.js';
+import type { DecodedPacket } from '../decode/types.js';
 import type { Flow } from '../flow/flow.js';
 import { flowReport } from '../flow/report.js';
+import type { SegmentInfo } from '../flow/tracker.js';
 import { flowJson } from '../render/flow-json.js';
+import { packetJson } from '../render/packet-json.js';
+import { packetRecord } from '../render/packet-record.js';
+import { segmentResults } from './packets.js';
 import { serializeReport, type MainMessage } from './parallel.js';
 import { RecordBatch, type ShardInput, type ShardMessage } from './shards.js';
+
+const STREAM_FIRST = '{"stream":';
+const STREAM_KEY = ',"stream":';
 
 /** A batch is sent once it holds this many bytes, and at every input chunk. */
 const BATCH_BYTES = 1 << 20;
 
 async function main(): Promise<void> {
   const port = parentPort!;
-  const { input, index, count, maxFlows, idleTimeout, window } = workerData as ShardInput;
+  const { command, input, index, count, maxFlows, idleTimeout, window } = workerData as ShardInput;
   const post = (m: ShardMessage, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
   const controller = new AbortController();
@@ -45,23 +53,40 @@ async function main(): Promise<void> {
     batch = new RecordBatch();
   };
 
-  // As flowLines (flows.ts) writes NDJSON: a flow once, when it settles, else when handed over.
-  const emit = (flow: Flow): void => {
-    const json = flowJson(flowReport(flow).report);
-    // The record less its `{"stream":N`: the main thread writes the number a one-thread run gives.
-    batch.add(key, flow.stream, json.slice(json.indexOf(',')) + '\n');
-    // A large batch goes now; its progress stays where it was (this frame is not done yet).
+  // A large batch goes at once; its progress stays where it was (this frame is not done yet).
+  const sendIfLarge = (): void => {
     if (batch.byteLength >= BATCH_BYTES) send();
   };
+  // As flowLines (flows.ts) writes NDJSON: a flow once, when it settles, else when handed over.
+  const emitFlow = (flow: Flow): void => {
+    const json = flowJson(flowReport(flow).report);
+    // The main thread writes the stream number a one-thread run gives after `{"stream":`.
+    batch.add(key, flow.stream, STREAM_FIRST, json.slice(json.indexOf(',')) + '\n');
+    sendIfLarge();
+  };
+  // As packetLines (packets.ts) writes NDJSON: every segment of this shard's flows, one per
+  // frame, so the frame alone orders them (no flow records are written alongside).
+  const segmentKey: EmitKey = { frame: 0, phase: EmitPhase.PortReused, sub: 0 };
+  const emitSegment = (pkt: DecodedPacket, info: SegmentInfo | null): void => {
+    const json = packetJson(packetRecord(pkt, segmentResults(pkt, info)));
+    const at = json.indexOf(STREAM_KEY) + STREAM_KEY.length;
+    segmentKey.frame = pkt.frame;
+    // Segments a receiver would drop belong to no flow (stream -1): written as they are.
+    batch.add(segmentKey, info === null ? -1 : info.flow.stream, json.slice(0, at), json.slice(json.indexOf(',', at)) + '\n');
+    sendIfLarge();
+  };
+  const handlers: PipelineHandlers = command === 'flows'
+    ? {
+        onFinished: emitFlow,
+        onFlow: (flow) => {
+          if (!passedToOnFinished(flow)) emitFlow(flow);
+        },
+      }
+    : { onSegment: emitSegment };
 
   const report = await analyzeInput(
     input,
-    {
-      onFinished: emit,
-      onFlow: (flow) => {
-        if (!passedToOnFinished(flow)) emit(flow);
-      },
-    },
+    handlers,
     {
       maxFlows,
       idleTimeoutSeconds: idleTimeout,

@@ -21,6 +21,7 @@ import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { analyzeInput, type EmitKey, type InputReport } from '../pipeline.js';
 import { flowLines } from './flows.js';
+import { packetLines } from './packets.js';
 import { inputName, type InputOutcome } from './inputs.js';
 import type { Io } from './io.js';
 import { OUTPUT_WINDOW, deserializeReport, type MainMessage, type SerializedReport } from './parallel.js';
@@ -39,6 +40,8 @@ export const MAX_SHARDS = 4;
 
 /** workerData of shard-worker.ts. */
 export interface ShardInput {
+  /** `flows`: flow records (NDJSON); `packets`: segment records (NDJSON). */
+  command: 'flows' | 'packets';
   input: string;
   index: number;
   count: number;
@@ -53,7 +56,11 @@ export interface SealedBatch {
   progress: number;
   /** Per record: frame, phase, sub (its EmitKey) and the flow's local stream number. */
   keys: Float64Array;
-  /** Per record: end offset in `bytes` (each starts where the previous ended). */
+  /**
+   * Per record: where its stream number goes and where it ends, as offsets in `bytes` (each
+   * record starts where the previous ended).
+   */
+  splits: Uint32Array;
   ends: Uint32Array;
   bytes: Uint8Array;
   /** Frames at which this shard's next flows were created, in order. */
@@ -70,6 +77,7 @@ const KEY_FIELDS = 4;
 /** Records collected by a shard until the next batch is sent. */
 export class RecordBatch {
   private readonly keys: number[] = [];
+  private readonly splits: number[] = [];
   private readonly ends: number[] = [];
   private readonly creations: number[] = [];
   private text = '';
@@ -78,9 +86,15 @@ export class RecordBatch {
     return this.text.length;
   }
 
-  add(key: EmitKey, stream: number, record: string): void {
+  /**
+   * A record: `before` and `after` its stream number, which the main thread writes between
+   * them (`stream`: the flow's local number, or a negative number written as it is).
+   */
+  add(key: EmitKey, stream: number, before: string, after: string): void {
     this.keys.push(key.frame, key.phase, key.sub, stream);
-    this.text += record;
+    this.text += before;
+    this.splits.push(this.text.length);
+    this.text += after;
     this.ends.push(this.text.length);
   }
 
@@ -91,15 +105,14 @@ export class RecordBatch {
   /** The batch, and the buffers to transfer with it. */
   seal(progress: number): { batch: SealedBatch; transfer: ArrayBuffer[] } {
     const bytes = Buffer.from(this.text, 'utf8');
+    const splits = Uint32Array.from(this.splits);
     const ends = Uint32Array.from(this.ends);
     if (bytes.length !== this.text.length) {
       // Some record is not ASCII: offsets in characters are not offsets in bytes.
-      let start = 0;
-      let offset = 0;
+      const bytesAt = (chars: number): number => Buffer.byteLength(this.text.slice(0, chars));
       for (let i = 0; i < ends.length; i++) {
-        offset += Buffer.byteLength(this.text.slice(start, ends[i]));
-        start = ends[i]!;
-        ends[i] = offset;
+        splits[i] = bytesAt(splits[i]!);
+        ends[i] = bytesAt(ends[i]!);
       }
     }
     // Its own ArrayBuffer (never a slice of Buffer's pool), so it can be transferred.
@@ -108,8 +121,8 @@ export class RecordBatch {
     const keys = Float64Array.from(this.keys);
     const creations = Float64Array.from(this.creations);
     return {
-      batch: { progress, keys, ends, bytes: own, creations },
-      transfer: [keys.buffer, ends.buffer, own.buffer, creations.buffer],
+      batch: { progress, keys, splits, ends, bytes: own, creations },
+      transfer: [keys.buffer, splits.buffer, ends.buffer, own.buffer, creations.buffer],
     };
   }
 }
@@ -136,7 +149,7 @@ export function shardable(path: string): boolean {
 
 interface Shard {
   worker: Worker;
-  batches: SealedBatch[];
+  batches: (SealedBatch & { buf: Buffer })[];
   /** Next record of batches[0]. */
   next: number;
   /** Creation frames not yet numbered: creations[0] from position createNext. */
@@ -159,7 +172,7 @@ interface Shard {
 export async function runSharded(
   input: string,
   io: Io,
-  parallel: { jobs: number; job: { maxFlows?: number; idleTimeout?: number } },
+  parallel: { jobs: number; job: { command: 'flows' | 'packets'; maxFlows?: number; idleTimeout?: number } },
   outcome: InputOutcome,
 ): Promise<'merged' | 'one-thread'> {
   const count = parallel.jobs;
@@ -173,6 +186,7 @@ export async function runSharded(
   const shards: Shard[] = [];
   for (let index = 0; index < count; index++) {
     const data: ShardInput = {
+      command: parallel.job.command,
       input,
       index,
       count,
@@ -198,7 +212,8 @@ export async function runSharded(
       if (m.type === 'batch') {
         const b = m.batch;
         if (b.creations.length > 0) shard.creations.push(b.creations);
-        if (b.ends.length > 0) shard.batches.push(b);
+        // With a Buffer over the same bytes, for Buffer.copy.
+        if (b.ends.length > 0) shard.batches.push({ ...b, buf: Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.length) });
         shard.progress = b.progress;
       }
       else if (m.type === 'diverged') diverged ??= m;
@@ -231,8 +246,10 @@ export async function runSharded(
       nextStream = numberStreams(shards, nextStream);
       const out = releaseRecords(shards);
       if (out !== null) {
-        io.stdoutBytes(out.bytes);
-        written += out.bytes.length;
+        for (const block of out.blocks) {
+          io.stdoutBytes(block);
+          written += block.length;
+        }
         await io.backpressure?.();
         for (let i = 0; i < shards.length; i++) {
           if (out.perShard[i]! > 0) shards[i]!.worker.postMessage({ type: 'written', bytes: out.perShard[i]! } satisfies MainMessage);
@@ -252,7 +269,14 @@ export async function runSharded(
 
   if (diverged !== null) {
     // Start again on this thread; the first `written` bytes are already out, and identical.
-    const report = await analyzeInput(input, flowLines({ command: 'flows', format: 'ndjson', several: false }, skipping(io, written)).handlers(input, 0), {
+    const rest = skipping(io, written);
+    const lines = parallel.job.command === 'flows'
+      ? flowLines({ command: 'flows', format: 'ndjson', several: false }, rest)
+      : packetLines({ command: 'packets', format: 'ndjson', several: false }, rest);
+    const handlers = lines.handlers(input, 0);
+    // As runInputs does: warnings are never silent.
+    handlers.onWarning ??= (m) => io.stderr(`synack: ${inputName(input)}: ${m}\n`);
+    const report = await analyzeInput(input, handlers, {
       maxFlows: parallel.job.maxFlows,
       idleTimeoutSeconds: parallel.job.idleTimeout,
       signal: io.signal,
@@ -306,15 +330,48 @@ function compareKeys(a: Float64Array, ka: number, b: Float64Array, kb: number): 
   return a[ka]! - b[kb]! || a[ka + 1]! - b[kb + 1]! || a[ka + 2]! - b[kb + 2]!;
 }
 
+/** Output blocks the main thread fills (the records are copied once, into these). */
+const BLOCK = 1 << 20;
+
+/** Bytes for stdout, filled in blocks each handed over whole. */
+class OutputBlocks {
+  readonly done: Uint8Array[] = [];
+  private block = Buffer.allocUnsafeSlow(BLOCK);
+  private pos = 0;
+
+  private room(n: number): void {
+    if (this.pos + n <= this.block.length) return;
+    if (this.pos > 0) this.done.push(this.block.subarray(0, this.pos));
+    this.block = Buffer.allocUnsafeSlow(Math.max(BLOCK, n));
+    this.pos = 0;
+  }
+
+  copy(from: Buffer, start: number, end: number): void {
+    this.room(end - start);
+    this.pos += from.copy(this.block, this.pos, start, end);
+  }
+
+  number(n: number): void {
+    this.room(24);
+    this.pos += this.block.write(String(n), this.pos, 'latin1');
+  }
+
+  finish(): Uint8Array[] {
+    if (this.pos > 0) this.done.push(this.block.subarray(0, this.pos));
+    this.pos = 0;
+    this.block = Buffer.allocUnsafeSlow(0);
+    return this.done;
+  }
+}
+
 /**
  * Writes, in one-thread order, every record no shard can still precede; null when none can be
  * written yet.
  */
-function releaseRecords(shards: Shard[]): { bytes: Uint8Array; perShard: number[] } | null {
-  const parts: Uint8Array[] = [];
+function releaseRecords(shards: Shard[]): { blocks: Uint8Array[]; perShard: number[] } | null {
+  let out: OutputBlocks | null = null;
   const perShard = shards.map(() => 0);
   const pending = shards.map(() => false);
-  let total = 0;
   for (;;) {
     let best = -1;
     for (let i = 0; i < shards.length; i++) {
@@ -334,21 +391,27 @@ function releaseRecords(shards: Shard[]): { bytes: Uint8Array; perShard: number[
     // A shard with a record pending will send nothing before it (its records come in order, and
     // this one is the smallest); a shard with none could, unless it is past this frame.
     const frame = batch.keys[k]!;
-    if (shards.some((o, i) => !pending[i] && o.progress < frame)) break;
+    let blocked = false;
+    for (let i = 0; i < shards.length; i++) if (!pending[i] && shards[i]!.progress < frame) blocked = true;
+    if (blocked) break;
     const local = batch.keys[k + 3]!;
-    const stream = s.global.get(local);
-    if (stream === undefined) break; // its creation is not numbered yet
-    s.global.delete(local);
+    let stream = local;
+    if (local >= 0) {
+      const global = s.global.get(local);
+      if (global === undefined) break; // its creation is not numbered yet
+      stream = global;
+    }
     const start = s.next === 0 ? 0 : batch.ends[s.next - 1]!;
+    const split = batch.splits[s.next]!;
     const end = batch.ends[s.next]!;
-    const head = Buffer.from(`{"stream":${stream}`, 'latin1');
-    parts.push(head, batch.bytes.subarray(start, end));
-    total += head.length + end - start;
+    out ??= new OutputBlocks();
+    out.copy(batch.buf, start, split);
+    out.number(stream);
+    out.copy(batch.buf, split, end);
     perShard[best]! += end - start;
     s.next++;
   }
-  if (parts.length === 0) return null;
-  return { bytes: Buffer.concat(parts, total), perShard };
+  return out === null ? null : { blocks: out.finish(), perShard };
 }
 
 /** Drops a shard's written batches. True when a record is pending. */

@@ -17,6 +17,7 @@ type Dist = {
   runSharded: typeof import('../../src/cli/shards.js').runSharded;
   shardable: typeof import('../../src/cli/shards.js').shardable;
   flowsCommand: typeof import('../../src/cli/flows.js').flowsCommand;
+  packetsCommand: typeof import('../../src/cli/packets.js').packetsCommand;
   memoryIo: typeof import('../../src/cli/io.js').memoryIo;
   InputOutcome: typeof import('../../src/cli/inputs.js').InputOutcome;
 };
@@ -25,7 +26,7 @@ let dist: Dist;
 beforeAll(async () => {
   ensureBuilt();
   const load = (m: string): Promise<Record<string, unknown>> => import(join(repoDir, 'dist', 'cli', m));
-  dist = { ...(await load('shards.js')), ...(await load('flows.js')), ...(await load('io.js')), ...(await load('inputs.js')) } as unknown as Dist;
+  dist = { ...(await load('shards.js')), ...(await load('flows.js')), ...(await load('packets.js')), ...(await load('io.js')), ...(await load('inputs.js')) } as unknown as Dist;
 });
 
 interface Run {
@@ -34,16 +35,25 @@ interface Run {
   exit: number;
 }
 
-async function oneThread(path: string, opts: { maxFlows?: number; idleTimeout?: number } = {}): Promise<Run> {
+interface Options {
+  command?: 'flows' | 'packets';
+  maxFlows?: number;
+  idleTimeout?: number;
+}
+
+async function oneThread(path: string, opts: Options = {}): Promise<Run> {
   const io = dist.memoryIo();
-  const exit = await dist.flowsCommand([path], { format: 'ndjson', jobs: 1, idleTimeout: opts.idleTimeout ?? 0, maxFlows: opts.maxFlows }, io);
+  const exit = opts.command === 'packets'
+    ? await dist.packetsCommand([path], { format: 'ndjson', jobs: 1, maxFlows: opts.maxFlows }, io)
+    : await dist.flowsCommand([path], { format: 'ndjson', jobs: 1, idleTimeout: opts.idleTimeout ?? 0, maxFlows: opts.maxFlows }, io);
   return { out: io.out, err: io.err, exit };
 }
 
-async function sharded(path: string, jobs: number, opts: { maxFlows?: number; idleTimeout?: number } = {}): Promise<Run & { how: string }> {
+async function sharded(path: string, jobs: number, opts: Options = {}): Promise<Run & { how: string }> {
   const io = dist.memoryIo();
   const outcome = new dist.InputOutcome(io, false);
-  const how = await dist.runSharded(path, io, { jobs, job: { maxFlows: opts.maxFlows, idleTimeout: opts.idleTimeout ?? 0 } }, outcome);
+  const job = { command: opts.command ?? 'flows', maxFlows: opts.maxFlows, idleTimeout: opts.idleTimeout ?? 0 };
+  const how = await dist.runSharded(path, io, { jobs, job }, outcome);
   const { exit } = outcome.finish();
   return { out: io.out, err: io.err, exit, how };
 }
@@ -75,6 +85,12 @@ describe('one capture on several threads: the bytes of one thread', () => {
         expect(many.exit, path).toBe(one.exit);
       }
       flows += one.out.split('\n').length - 1;
+      // Segment records: every segment in frame order, stream numbers as one thread gives them.
+      const onePackets = await oneThread(path, { command: 'packets' });
+      const manyPackets = await sharded(path, 2, { command: 'packets' });
+      expect(manyPackets.out, `${path}, packets`).toBe(onePackets.out);
+      expect(manyPackets.err, path).toBe(onePackets.err);
+      expect(manyPackets.exit, path).toBe(onePackets.exit);
     }
     expect(captures.length).toBeGreaterThan(20);
     expect(merged).toBeGreaterThan(captures.length * 2 * 0.8);
@@ -84,14 +100,16 @@ describe('one capture on several threads: the bytes of one thread', () => {
   it.runIf(hasCorpus)('on every capture of the public corpus', async () => {
     let merged = 0;
     for (const path of captureFiles(corpusDir)) {
-      const one = await oneThread(path);
-      const many = await sharded(path, 2);
-      expect(many.out, path).toBe(one.out);
-      expect(many.err, path).toBe(one.err);
-      expect(many.exit, path).toBe(one.exit);
-      if (many.how === 'merged') merged++;
+      for (const command of ['flows', 'packets'] as const) {
+        const one = await oneThread(path, { command });
+        const many = await sharded(path, 2, { command });
+        expect(many.out, `${path} ${command}`).toBe(one.out);
+        expect(many.err, path).toBe(one.err);
+        expect(many.exit, path).toBe(one.exit);
+        if (many.how === 'merged') merged++;
+      }
     }
-    expect(merged).toBeGreaterThan(10);
+    expect(merged).toBeGreaterThan(20);
   });
 
   it('with an idle timeout (flows written as they go quiet)', async () => {
@@ -118,6 +136,11 @@ describe('one capture on several threads: the bytes of one thread', () => {
       expect(many.how).toBe('one-thread');
       expect(many.out).toBe(one.out);
       expect(many.err).toBe(one.err);
+      const onePackets = await oneThread(path, { command: 'packets', maxFlows: 4 });
+      const manyPackets = await sharded(path, 2, { command: 'packets', maxFlows: 4 });
+      expect(manyPackets.how).toBe('one-thread');
+      expect(manyPackets.out).toBe(onePackets.out);
+      expect(manyPackets.err).toBe(onePackets.err);
     });
 
     it('capture time going backwards, late in the file: what was written is not written twice', async () => {
@@ -152,7 +175,7 @@ describe('the command line', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('shares a large file out by default and writes what --jobs 1 writes', async () => {
+  it('shares a large file out by default and writes what --jobs 1 writes (flows and packets)', async () => {
     expect(dist.shardable(capture)).toBe(true);
     const one = await run(['flows', '--format', 'ndjson', '--jobs', '1', capture]);
     const many = await run(['flows', '--format', 'ndjson', '--jobs', '2', capture]);
@@ -164,5 +187,10 @@ describe('the command line', () => {
       expect(r.stdout).toBe(one.stdout);
       expect(r.stderr).toBe(one.stderr);
     }
+    const packetsOne = await run(['packets', '--format', 'ndjson', '--jobs', '1', capture]);
+    const packetsMany = await run(['packets', '--format', 'ndjson', '--jobs', '2', capture]);
+    expect(packetsOne.stdout.split('\n').length).toBeGreaterThan(40_000);
+    expect(packetsMany.stdout).toBe(packetsOne.stdout);
+    expect(packetsMany.code).toBe(0);
   });
 });
