@@ -64,6 +64,8 @@ function commandsFor(c: GeneratedCaptures, peers: Record<string, boolean>): Comm
   const cmds: Command[] = [
     { id: 'flows', label: 'synack flows --format ndjson (pcap)', argv: ['node', SYNACK, 'flows', pcap, '--format', 'ndjson'], bytes: c.pcap.bytes },
     { id: 'flows-pcapng', label: 'synack flows --format ndjson (pcapng)', argv: ['node', SYNACK, 'flows', c.pcapng.path, '--format', 'ndjson'], bytes: c.pcapng.bytes },
+    // The default shares one large file out over the cores; this is the same work on one thread.
+    { id: 'flows-j1', label: 'synack flows --format ndjson --jobs 1', argv: ['node', SYNACK, 'flows', pcap, '--format', 'ndjson', '--jobs', '1'], bytes: c.pcap.bytes },
   ];
   if (c.gzip) {
     cmds.push({ id: 'flows-gzip', label: 'synack flows --format ndjson (pcap.gz)', argv: ['node', SYNACK, 'flows', c.gzip.path, '--format', 'ndjson'], bytes: c.pcap.bytes });
@@ -151,6 +153,11 @@ function ratioLine(label: string, value: number | null, target: number, compare:
   return `  ${label}: ${value.toFixed(3)} (target ${goal}) ${ok ? 'ok' : 'MISSED'}`;
 }
 
+/** A ratio reported without a target. */
+function infoLine(label: string, value: number | null): string {
+  return `  ${label}: ${value === null ? 'n/a' : value.toFixed(3)}`;
+}
+
 function ratios(ms: Measurement[], capture: GeneratedCaptures): string[] {
   const t = (id: string): number | null => medianMs(ms.find((m) => m.capture === capture && m.command.id === id));
   const div = (a: number | null, b: number | null): number | null => (a === null || b === null || b === 0 ? null : a / b);
@@ -165,6 +172,7 @@ function ratios(ms: Measurement[], capture: GeneratedCaptures): string[] {
     ratioLine('summary / flows', div(t('summary'), t('flows')), 2),
     ratioLine('packets / flows', div(t('packets'), t('flows')), 2),
     ratioLine('two files: throughput --jobs 2 / --jobs 1', div(t('flows-2-j1'), t('flows-2-j2')), 1.8, 'min'),
+    infoLine('one file: flows --jobs 1 / flows (shared out over the cores)', div(t('flows-j1'), t('flows'))),
   ];
 }
 
