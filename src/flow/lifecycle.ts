@@ -914,9 +914,16 @@ export class Lifecycle {
         : null;
 
     const anomalies = this.anomalies === null ? [] : this.anomalies.slice();
-    const client: Transition[] = [];
-    const server: Transition[] = [];
-    for (const entry of this.log) (logRole(entry) === 'client' ? client : server).push(logTransition(entry));
+    // Sized up front: `recorded` counts each endpoint's entries in the log (a flow records about
+    // five per endpoint, which growing arrays from empty would give room for sixteen).
+    const client = new Array<Transition>(c.recorded);
+    const server = new Array<Transition>(s.recorded);
+    let nc = 0;
+    let ns = 0;
+    for (const entry of this.log) {
+      if (logRole(entry) === 'client') client[nc++] = logTransition(entry);
+      else server[ns++] = logTransition(entry);
+    }
     return {
       client: this.clientSide,
       roles_inferred: this.rolesInferred,
