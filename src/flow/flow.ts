@@ -75,6 +75,8 @@ export class Flow {
   /** FlowTracker's recency list (least recently active first); not for other users. */
   older: Flow | null = null;
   newer: Flow | null = null;
+  /** FlowTracker's segment count at this flow's latest segment; not for other users. */
+  lastActive = 0;
   /** FlowTracker's list of ended flows waiting out their linger time; not for other users. */
   lingering = false;
   prevLingering: Flow | null = null;
