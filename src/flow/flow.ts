@@ -4,7 +4,7 @@
 
 import type { DecodedPacket } from '../decode/types.js';
 import { TcpFlag } from '../decode/types.js';
-import { formatAddress } from '../decode/address.js';
+import { formatIpv4, formatIpv6 } from '../decode/address.js';
 import { Lifecycle } from './lifecycle.js';
 import { WiresharkAnalysis, type WiresharkAnalysisOptions } from './wireshark.js';
 import { ZeekConn, type ZeekConnOptions } from './zeek.js';
@@ -75,6 +75,8 @@ export class Flow {
   /** FlowTracker's recency list (least recently active first); not for other users. */
   older: Flow | null = null;
   newer: Flow | null = null;
+  /** FlowTracker's segment count at this flow's latest segment; not for other users. */
+  lastActive = 0;
   /** FlowTracker's list of ended flows waiting out their linger time; not for other users. */
   lingering = false;
   prevLingering: Flow | null = null;
@@ -114,9 +116,14 @@ export class Flow {
    */
   get endpoints(): [Endpoint, Endpoint] {
     return (this.endpointText ??= [
-      { ip: formatAddress(this.ipVersion, [this.side0A0, this.side0A1, this.side0A2, this.side0A3]), port: this.side0Port },
-      { ip: formatAddress(this.ipVersion, [this.side1A0, this.side1A1, this.side1A2, this.side1A3]), port: this.side1Port },
+      { ip: this.addressText(this.side0A0, this.side0A1, this.side0A2, this.side0A3), port: this.side0Port },
+      { ip: this.addressText(this.side1A0, this.side1A1, this.side1A2, this.side1A3), port: this.side1Port },
     ]);
+  }
+
+  /** One side's address as text (IPv4 needs only its one word, and no array for it). */
+  private addressText(a0: number, a1: number, a2: number, a3: number): string {
+    return this.ipVersion === 4 ? formatIpv4(a0) : formatIpv6([a0, a1, a2, a3]);
   }
 
   /** Packets per side. */
@@ -127,6 +134,16 @@ export class Flow {
   /** Payload bytes per side (tcp.len). */
   get bytes(): [number, number] {
     return [this.bytes0, this.bytes1];
+  }
+
+  /** Packets one side sent (`packets[side]` without the array). */
+  packetsFrom(side: Side): number {
+    return side === 0 ? this.packets0 : this.packets1;
+  }
+
+  /** Payload bytes one side sent (`bytes[side]` without the array). */
+  bytesFrom(side: Side): number {
+    return side === 0 ? this.bytes0 : this.bytes1;
   }
 
   /**

@@ -32,8 +32,31 @@ export interface Negotiated {
 /** RFC 7323 §2.3: a shift above 14 is used as 14. */
 export const MAX_WSCALE = 14;
 
-/** Copies the options of a SYN segment (allocates: call for SYNs only). */
+/**
+ * SynOptions without TFO or MPTCP, one per distinct value, keyed by mss, wscale and the two
+ * flags packed into one small integer. Every flow keeps the options of both its SYNs for its
+ * whole life, and the SYNs of a capture mostly carry a handful of option sets: shared, they
+ * cost a flow nothing (they would be two objects of 72 bytes in every flow otherwise, each
+ * copied twice by the young-generation collector). Frozen, since they are shared; bounded,
+ * so that a capture of all-different SYNs cannot grow it without limit.
+ */
+const SHARED_SYN_OPTIONS = new Map<number, SynOptions>();
+const SHARED_SYN_OPTIONS_LIMIT = 1024;
+
+/** Copies the options of a SYN segment (the result is frozen; call for SYNs only). */
 export function synOptions(o: TcpOptions): SynOptions {
+  if (o.tfo !== undefined || o.mptcp !== undefined) return Object.freeze(copySynOptions(o));
+  // mss + 1 < 2^17, wscale + 1 < 2^9 (0 for absent): the key stays below 2^28.
+  const key = (((o.mss ?? -1) + 1) * 512 + ((o.wscale ?? -1) + 1)) * 4 + (o.sack_perm === true ? 2 : 0) + (o.ts_val !== undefined ? 1 : 0);
+  let shared = SHARED_SYN_OPTIONS.get(key);
+  if (shared === undefined) {
+    shared = Object.freeze(copySynOptions(o));
+    if (SHARED_SYN_OPTIONS.size < SHARED_SYN_OPTIONS_LIMIT) SHARED_SYN_OPTIONS.set(key, shared);
+  }
+  return shared;
+}
+
+function copySynOptions(o: TcpOptions): SynOptions {
   return {
     mss: o.mss ?? null,
     wscale: o.wscale ?? null,

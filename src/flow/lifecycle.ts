@@ -345,15 +345,27 @@ function logTransition(entry: number): Transition {
 
 const NO_TRANSITIONS: readonly Transition[] = Object.freeze([]);
 
+// Lifecycle.facts: the flow's yes/no facts, one bit each (as Endpoint.bits, and for the same
+// reason: every flow holds one Lifecycle for its whole life).
+const ROLES_INFERRED = 1 << 0;
+const PENDING_ASSUME = 1 << 1;
+const SIMULTANEOUS_OPEN = 1 << 2;
+const HANDSHAKE_COMPLETE = 1 << 3;
+const REFUSED = 1 << 4;
+const SIMULTANEOUS_CLOSE = 1 << 5;
+const THREE_WAY_CLOSE = 1 << 6;
+const RESET_ENDED = 1 << 7;
+const RESET_BEFORE_CLOSE = 1 << 8;
+const NEGOTIATED_SHIFT = 1 << 9;
+const FINISHED = 1 << 10;
+
 export class Lifecycle {
   readonly clientSide: Side;
-  readonly rolesInferred: boolean;
 
   // The endpoints by flow side (two fields rather than an array: one object less per flow).
   private readonly ep0: Endpoint;
   private readonly ep1: Endpoint;
   private readonly first: FirstKind;
-  private pendingAssume: boolean;
   /** Both endpoints' recorded transitions in the order they happened (see logEntry). */
   private readonly log: number[] = [];
   /** Index in `log` of the first transition the current segment caused. */
@@ -361,18 +373,10 @@ export class Lifecycle {
   /** Allocated with the first anomaly: most flows have none. */
   private anomalies: LifecycleAnomaly[] | null = null;
 
-  private simultaneousOpen = false;
-  private handshakeComplete = false;
-  private refused = false;
-  private simultaneousClose = false;
-  private threeWayClose = false;
+  private facts = 0;
   private firstFinSide = -1;
   private firstRstSide = -1;
   private bytesAfterFin = 0;
-  private resetEnded = false;
-  private resetBeforeClose = false;
-  private negotiatedShift = false;
-  private isFinished = false;
 
   // Handshake timing (exact; -1 sec when not seen).
   private rttSynSec = -1;
@@ -386,11 +390,9 @@ export class Lifecycle {
     this.first = classifyFirst(flags);
     if (this.first === 'syn') {
       this.clientSide = first.side;
-      this.rolesInferred = false;
     } else if (this.first === 'synack') {
       // The SYN-ACK's receiver sent the (uncaptured) SYN.
       this.clientSide = first.side === 0 ? 1 : 0;
-      this.rolesInferred = false;
     } else {
       const c = inferClientSide(first.tcp.srcPort, first.tcp.dstPort);
       this.clientSide = first.side === 0 ? c : c === 0 ? 1 : 0;
@@ -402,6 +404,33 @@ export class Lifecycle {
     this.ep1 = this.clientSide === 0 ? server : client;
     this.pendingAssume = this.first !== 'syn';
   }
+
+  private fact(bit: number, on: boolean): void {
+    this.facts = on ? this.facts | bit : this.facts & ~bit;
+  }
+
+  /** No SYN said who opened: the client was guessed from the ports (inferClientSide). */
+  get rolesInferred(): boolean { return (this.facts & ROLES_INFERRED) !== 0; }
+  private set rolesInferred(on: boolean) { this.fact(ROLES_INFERRED, on); }
+  /** The first segment was not a SYN: the starting states are assumed at the first step. */
+  private get pendingAssume(): boolean { return (this.facts & PENDING_ASSUME) !== 0; }
+  private set pendingAssume(on: boolean) { this.fact(PENDING_ASSUME, on); }
+  private get simultaneousOpen(): boolean { return (this.facts & SIMULTANEOUS_OPEN) !== 0; }
+  private set simultaneousOpen(on: boolean) { this.fact(SIMULTANEOUS_OPEN, on); }
+  private get handshakeComplete(): boolean { return (this.facts & HANDSHAKE_COMPLETE) !== 0; }
+  private set handshakeComplete(on: boolean) { this.fact(HANDSHAKE_COMPLETE, on); }
+  private get refused(): boolean { return (this.facts & REFUSED) !== 0; }
+  private set refused(on: boolean) { this.fact(REFUSED, on); }
+  private get simultaneousClose(): boolean { return (this.facts & SIMULTANEOUS_CLOSE) !== 0; }
+  private set simultaneousClose(on: boolean) { this.fact(SIMULTANEOUS_CLOSE, on); }
+  private get threeWayClose(): boolean { return (this.facts & THREE_WAY_CLOSE) !== 0; }
+  private set threeWayClose(on: boolean) { this.fact(THREE_WAY_CLOSE, on); }
+  private get resetEnded(): boolean { return (this.facts & RESET_ENDED) !== 0; }
+  private set resetEnded(on: boolean) { this.fact(RESET_ENDED, on); }
+  private get resetBeforeClose(): boolean { return (this.facts & RESET_BEFORE_CLOSE) !== 0; }
+  private set resetBeforeClose(on: boolean) { this.fact(RESET_BEFORE_CLOSE, on); }
+  private get negotiatedShift(): boolean { return (this.facts & NEGOTIATED_SHIFT) !== 0; }
+  private set negotiatedShift(on: boolean) { this.fact(NEGOTIATED_SHIFT, on); }
 
   private get client(): Endpoint {
     return this.clientSide === 0 ? this.ep0 : this.ep1;
@@ -417,7 +446,7 @@ export class Lifecycle {
    * pipeline ask several times per packet).
    */
   get finished(): boolean {
-    return this.isFinished;
+    return (this.facts & FINISHED) !== 0;
   }
 
   private computeFinished(): boolean {
@@ -513,7 +542,7 @@ export class Lifecycle {
 
   onSegment(seg: FlowSegment): void {
     this.step(seg);
-    this.isFinished = this.computeFinished();
+    this.fact(FINISHED, this.computeFinished());
   }
 
   private step(seg: FlowSegment): void {
@@ -914,9 +943,16 @@ export class Lifecycle {
         : null;
 
     const anomalies = this.anomalies === null ? [] : this.anomalies.slice();
-    const client: Transition[] = [];
-    const server: Transition[] = [];
-    for (const entry of this.log) (logRole(entry) === 'client' ? client : server).push(logTransition(entry));
+    // Sized up front: `recorded` counts each endpoint's entries in the log (a flow records about
+    // five per endpoint, which growing arrays from empty would give room for sixteen).
+    const client = new Array<Transition>(c.recorded);
+    const server = new Array<Transition>(s.recorded);
+    let nc = 0;
+    let ns = 0;
+    for (const entry of this.log) {
+      if (logRole(entry) === 'client') client[nc++] = logTransition(entry);
+      else server[ns++] = logTransition(entry);
+    }
     return {
       client: this.clientSide,
       roles_inferred: this.rolesInferred,

@@ -3,7 +3,7 @@
 // every renderer (table, JSON, summary) reads from it or from the flow's analyzers.
 
 import type { Flow, Endpoint } from './flow.js';
-import type { HandshakeReport, LifecycleReport, TeardownReport } from './lifecycle.js';
+import type { HandshakeReport, LifecycleAnomaly, LifecycleReport, TeardownReport } from './lifecycle.js';
 import type { TcpState, Transition } from './types.js';
 import { formatEpoch, secondsDiff } from '../render/time.js';
 import type { AnalysisName } from './wireshark.js';
@@ -43,8 +43,6 @@ export function flowReport(flow: Flow): FlowDetail {
   const s = c === 0 ? 1 : 0;
   const zeek = flow.zeek.result();
   const endpoints = flow.endpoints;
-  const packets = flow.packets;
-  const bytes = flow.bytes;
   const report: FlowReport = {
     stream: flow.stream,
     client: endpoints[c],
@@ -55,17 +53,23 @@ export function flowReport(flow: Flow): FlowDetail {
     start: formatEpoch(flow.firstSec, flow.firstNsec, flow.tsPrecision),
     end: formatEpoch(flow.lastSec, flow.lastNsec, flow.tsPrecision),
     duration: secondsDiff(flow.firstSec, flow.firstNsec, flow.lastSec, flow.lastNsec),
-    packets: { client: packets[c], server: packets[s] },
-    bytes: { client: bytes[c], server: bytes[s] },
+    packets: { client: flow.packetsFrom(c), server: flow.packetsFrom(s) },
+    bytes: { client: flow.bytesFrom(c), server: flow.bytesFrom(s) },
     handshake: life.handshake,
     teardown: life.teardown,
     final_state: life.final_state,
     transitions: life.transitions,
     analysis: flow.wireshark.counts(),
-    anomalies: [...new Set(life.anomalies.map((a) => a.name))],
+    anomalies: anomalyNames(life.anomalies),
     completeness: flow.wireshark.completeness(),
     conn_state: zeek.conn_state,
     history: zeek.history,
   };
   return { report, lifecycle: life };
+}
+
+/** Each anomaly's name once, in order of first occurrence; most flows have none, and get [] without a Set. */
+function anomalyNames(list: readonly LifecycleAnomaly[]): string[] {
+  if (list.length === 0) return [];
+  return [...new Set(list.map((a) => a.name))];
 }

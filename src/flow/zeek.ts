@@ -73,6 +73,19 @@ const SCALED_RXMIT = 1;
 const SCALED_WIN0 = 2;
 const SCALED_GAP = 3;
 const SCALED_LETTERS = ['C', 'T', 'W', 'G'] as const;
+
+/**
+ * The responder's history letter for each of the originator's: Zeek writes the responder's in
+ * lower case. A table rather than toLowerCase(), which makes a new string at every call.
+ */
+const RESPONDER_LETTER: Readonly<Record<string, string>> = {
+  S: 's', H: 'h', A: 'a', D: 'd', F: 'f', R: 'r', I: 'i', Q: 'q', C: 'c', T: 't', W: 'w', G: 'g',
+};
+
+/** The history letter for a packet of the originator (as given) or of the responder. */
+function historyLetter(isOrig: boolean, code: string): string {
+  return isOrig ? code : RESPONDER_LETTER[code]!;
+}
 const SCALING_BASE = 10;
 
 /** TCPSessionAdapter.cc TOO_LARGE_SEQ_DELTA: SYN/RST sequence jumps Zeek refuses to trust. */
@@ -566,7 +579,7 @@ export class ZeekConn {
     const m = isOrig ? mask : mask << 16;
     if ((this.histSeen & m) === 0) {
       this.histSeen |= m;
-      this.addHistory(isOrig ? code : code.toLowerCase());
+      this.addHistory(historyLetter(isOrig, code));
       return false;
     }
     return true;
@@ -581,7 +594,7 @@ export class ZeekConn {
     while (count % SCALING_BASE === 0) count /= SCALING_BASE;
     if (count === 1) {
       const letter = SCALED_LETTERS[kind]!;
-      this.addHistory(isOrig ? letter : letter.toLowerCase());
+      this.addHistory(historyLetter(isOrig, letter));
     }
   }
 
@@ -599,7 +612,7 @@ export class ZeekConn {
       if (syn) {
         const code = (flags & TcpFlag.ACK) !== 0 ? 'H' : 'S';
         if (this.checkHistory(isOrig, HIST_SYN_PKT, code) && relSeq !== endpoint.histLastSyn) {
-          this.addHistory(isOrig ? code : code.toLowerCase());
+          this.addHistory(historyLetter(isOrig, code));
         }
         endpoint.histLastSyn = relSeq;
       }

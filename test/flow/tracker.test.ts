@@ -129,4 +129,16 @@ describe('flows are handed over as soon as they are complete', () => {
     expect(tracker.evictedFlows).toBe(2);
     expect(emitted).toHaveLength(5);
   });
+
+  it('eviction goes by each flow\'s latest segment, whether the recency list was kept from the start (idle timeout) or built when the table filled', () => {
+    const c = [0, 1, 2, 3, 4].map((i) => new Conversation({ isnA: ISN_A, isnB: ISN_B, portA: 40000 + i, portB: 80 }));
+    for (const conv of c) conv.a('S');
+    c[0]!.b('SA'); // flow 0 is active again after flows 1 and 2 opened
+    const seg = (i: number, n: number) => c[i]!.segments[n]!;
+    const segs = renumber([seg(0, 0), seg(1, 0), seg(2, 0), seg(0, 1), seg(3, 0), seg(4, 0)], 1);
+    for (const idle of [undefined, 1000]) {
+      const { emitted } = track(segs, { maxFlows: 3, idle });
+      expect(emitted.filter((e) => e.reason === 'evicted').map((e) => e.stream)).toEqual([1, 2]);
+    }
+  });
 });

@@ -9,7 +9,7 @@ import type { TcpHeader, TcpOptions } from '../../src/decode/types.js';
 import { TcpFlag } from '../../src/decode/types.js';
 import type { FlowSegment, Side } from '../../src/flow/types.js';
 import { packet } from './builders.js';
-import { ANALYSIS, COMPLETENESS, WiresharkAnalysis, analysisNames } from '../../src/flow/wireshark.js';
+import { ANALYSIS, ANALYSIS_NAMES, COMPLETENESS, WiresharkAnalysis, analysisNames } from '../../src/flow/wireshark.js';
 
 const { SYN, ACK, FIN, RST, PSH } = TcpFlag;
 
@@ -256,6 +256,10 @@ describe('tcp.analysis flags', () => {
     expect(counts.fast_retransmission).toBe(1);
     expect(counts.retransmission).toBe(1);
     expect(counts.out_of_order).toBe(0);
+    // counts() spells its keys out: the JSON key order is ANALYSIS_NAMES, flagged or not.
+    expect(Object.keys(counts)).toEqual(ANALYSIS_NAMES);
+    expect(Object.keys(new WiresharkAnalysis().counts())).toEqual(ANALYSIS_NAMES);
+    expect(ANALYSIS_NAMES.map((n) => ANALYSIS[n])).toEqual(ANALYSIS_NAMES.map((_, i) => 1 << i));
   });
 
   it('spurious_retransmission: the data was already acknowledged (also shown as retransmission)', () => {
