@@ -20,8 +20,9 @@ import { RecordBatch, type ShardInput, type ShardMessage } from './shards.js';
 const STREAM_FIRST = '{"stream":';
 const STREAM_KEY = ',"stream":';
 
-/** A batch is sent once it holds this many bytes, and at every input chunk. */
+/** A batch is sent once it holds this many bytes, and after every few input chunks. */
 const BATCH_BYTES = 1 << 20;
+const CHUNKS_PER_BATCH = 32;
 
 async function main(): Promise<void> {
   const port = parentPort!;
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   let batch = new RecordBatch();
   /** Every hand-over at a frame up to this one has been sent. */
   let progress = 0;
+  let chunks = 0;
   const send = (): void => {
     const { batch: b, transfer } = batch.seal(progress);
     unwritten += b.bytes.length;
@@ -106,7 +108,8 @@ async function main(): Promise<void> {
       // Between input chunks every frame read so far is done.
       between: () => {
         progress = live.frames;
-        send();
+        // Every few chunks, or when there is much to write: each message has a fixed cost.
+        if (++chunks % CHUNKS_PER_BATCH === 0) send();
         if (unwritten <= window || controller.signal.aborted) return undefined;
         port.ref();
         return new Promise<void>((resolve) => {

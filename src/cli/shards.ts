@@ -104,25 +104,29 @@ export class RecordBatch {
 
   /** The batch, and the buffers to transfer with it. */
   seal(progress: number): { batch: SealedBatch; transfer: ArrayBuffer[] } {
-    const bytes = Buffer.from(this.text, 'utf8');
+    const text = this.text;
+    const length = Buffer.byteLength(text, 'utf8');
+    // Its own ArrayBuffer (never a slice of Buffer's pool), so it can be transferred.
+    const bytes = Buffer.allocUnsafeSlow(length);
     const splits = Uint32Array.from(this.splits);
     const ends = Uint32Array.from(this.ends);
-    if (bytes.length !== this.text.length) {
-      // Some record is not ASCII: offsets in characters are not offsets in bytes.
-      const bytesAt = (chars: number): number => Buffer.byteLength(this.text.slice(0, chars));
+    if (length === text.length) {
+      // ASCII, as records nearly always are: one byte per character, offsets as they are.
+      bytes.write(text, 0, length, 'latin1');
+    } else {
+      bytes.write(text, 0, length, 'utf8');
+      // Offsets in characters are not offsets in bytes.
+      const bytesAt = (chars: number): number => Buffer.byteLength(text.slice(0, chars));
       for (let i = 0; i < ends.length; i++) {
         splits[i] = bytesAt(splits[i]!);
         ends[i] = bytesAt(ends[i]!);
       }
     }
-    // Its own ArrayBuffer (never a slice of Buffer's pool), so it can be transferred.
-    const own = new Uint8Array(bytes.length);
-    own.set(bytes);
     const keys = Float64Array.from(this.keys);
     const creations = Float64Array.from(this.creations);
     return {
-      batch: { progress, keys, splits, ends, bytes: own, creations },
-      transfer: [keys.buffer, splits.buffer, ends.buffer, own.buffer, creations.buffer],
+      batch: { progress, keys, splits, ends, bytes, creations },
+      transfer: [keys.buffer as ArrayBuffer, splits.buffer, ends.buffer, bytes.buffer as ArrayBuffer, creations.buffer as ArrayBuffer],
     };
   }
 }
