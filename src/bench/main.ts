@@ -193,7 +193,8 @@ async function profile(capture: GeneratedCaptures, outDir: string): Promise<stri
   const dir = join(outDir, 'prof');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const argv = ['node', '--cpu-prof', '--cpu-prof-dir', dir, SYNACK, 'flows', capture.pcap.path, '--format', 'ndjson'];
+  // On one thread: a shared-out run's main thread mostly waits, and each shard does the same work on part of the flows.
+  const argv = ['node', '--cpu-prof', '--cpu-prof-dir', dir, SYNACK, 'flows', capture.pcap.path, '--format', 'ndjson', '--jobs', '1'];
   const r = await runMeasured(argv);
   if (!r.ok) return [`profile: failed: ${r.error}`];
   const files = readdirSync(dir)
