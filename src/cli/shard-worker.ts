@@ -82,9 +82,10 @@ async function main(): Promise<void> {
         onFinished: emitFlow,
         onFlow: (flow) => {
           if (!passedToOnFinished(flow)) emitFlow(flow);
+          batch.ended(flow.stream);
         },
       }
-    : { onSegment: emitSegment };
+    : { onSegment: emitSegment, onFlow: (flow) => batch.ended(flow.stream) };
 
   const report = await analyzeInput(
     input,

@@ -65,6 +65,8 @@ export interface SealedBatch {
   bytes: Uint8Array;
   /** Frames at which this shard's next flows were created, in order. */
   creations: Float64Array;
+  /** Local stream numbers of flows the tracker handed over: no record of them follows. */
+  ended: Float64Array;
 }
 
 export type ShardMessage =
@@ -80,6 +82,7 @@ export class RecordBatch {
   private readonly splits: number[] = [];
   private readonly ends: number[] = [];
   private readonly creations: number[] = [];
+  private readonly endedStreams: number[] = [];
   private text = '';
 
   get byteLength(): number {
@@ -100,6 +103,10 @@ export class RecordBatch {
 
   created(frame: number): void {
     this.creations.push(frame);
+  }
+
+  ended(stream: number): void {
+    this.endedStreams.push(stream);
   }
 
   /** The batch, and the buffers to transfer with it. */
@@ -124,9 +131,10 @@ export class RecordBatch {
     }
     const keys = Float64Array.from(this.keys);
     const creations = Float64Array.from(this.creations);
+    const ended = Float64Array.from(this.endedStreams);
     return {
-      batch: { progress, keys, splits, ends, bytes, creations },
-      transfer: [keys.buffer as ArrayBuffer, splits.buffer, ends.buffer, bytes.buffer as ArrayBuffer, creations.buffer as ArrayBuffer],
+      batch: { progress, keys, splits, ends, bytes, creations, ended },
+      transfer: [keys.buffer, splits.buffer, ends.buffer, bytes.buffer, creations.buffer, ended.buffer] as ArrayBuffer[],
     };
   }
 }
@@ -151,15 +159,23 @@ export function shardable(path: string): boolean {
   }
 }
 
+/** A batch as the main thread holds it until its records are written. */
+interface Pending extends SealedBatch {
+  /** The same bytes, as a Buffer (for Buffer.copy). */
+  buf: Buffer;
+  /** Streams whose global numbers can be forgotten once this batch's records are written. */
+  forget: number[];
+}
+
 interface Shard {
   worker: Worker;
-  batches: (SealedBatch & { buf: Buffer })[];
+  batches: Pending[];
   /** Next record of batches[0]. */
   next: number;
   /** Creation frames not yet numbered: creations[0] from position createNext. */
   creations: Float64Array[];
   createNext: number;
-  /** Local stream numbers given so far, and the global number of each not yet written. */
+  /** Local stream numbers given so far, and the global number of each flow still held. */
   numbered: number;
   global: Map<number, number>;
   progress: number;
@@ -216,8 +232,13 @@ export async function runSharded(
       if (m.type === 'batch') {
         const b = m.batch;
         if (b.creations.length > 0) shard.creations.push(b.creations);
-        // With a Buffer over the same bytes, for Buffer.copy.
-        if (b.ends.length > 0) shard.batches.push({ ...b, buf: Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.length) });
+        if (b.ends.length > 0) shard.batches.push({ ...b, buf: Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.length), forget: [] });
+        // A flow's records all come before its end: its number is needed until they are written.
+        const last = shard.batches[shard.batches.length - 1];
+        for (const stream of b.ended) {
+          if (last !== undefined) last.forget.push(stream);
+          else shard.global.delete(stream);
+        }
         shard.progress = b.progress;
       }
       else if (m.type === 'diverged') diverged ??= m;
@@ -421,7 +442,7 @@ function releaseRecords(shards: Shard[]): { blocks: Uint8Array[]; perShard: numb
 /** Drops a shard's written batches. True when a record is pending. */
 function dropSpent(s: Shard): boolean {
   while (s.batches.length > 0 && s.next >= s.batches[0]!.ends.length) {
-    s.batches.shift();
+    for (const stream of s.batches.shift()!.forget) s.global.delete(stream);
     s.next = 0;
   }
   return s.batches.length > 0;
