@@ -112,6 +112,27 @@ describe('one capture on several threads: the bytes of one thread', () => {
     expect(merged).toBeGreaterThan(20);
   });
 
+  it('on a capture cut in the middle of a record, and on a missing file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synack-shards-cut-'));
+    try {
+      const whole = readFileSync(fixture('kernel/many-flows.pcap'));
+      const cut = join(dir, 'cut.pcap');
+      writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+      for (const path of [cut, join(dir, 'missing.pcap')]) {
+        for (const command of ['flows', 'packets'] as const) {
+          const one = await oneThread(path, { command });
+          const many = await sharded(path, 2, { command });
+          expect(one.exit).toBe(3);
+          expect(many.out, `${path} ${command}`).toBe(one.out);
+          expect(many.err, path).toBe(one.err);
+          expect(many.exit, path).toBe(one.exit);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('with an idle timeout (flows written as they go quiet)', async () => {
     for (const name of ['kernel/many-flows.pcap', 'kernel/port-reuse.pcap', 'kernel/lossy-transfer.pcap']) {
       const one = await oneThread(fixture(name), { idleTimeout: 0.5 });
