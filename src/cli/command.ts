@@ -61,6 +61,13 @@ export function parseJobs(value: string): number {
  * default uses every core); `flows --format ndjson` also shares one large file's flows out over
  * threads (shards.ts). Output is the same as with --jobs 1, byte for byte.
  */
+/** -j, --jobs N for summary and ladder: one large file's flows drawn on N threads (shards.ts). */
+export function shardJobsOption(): Option {
+  return new Option('-j, --jobs <n>', 'threads to share one large uncompressed capture file over (same output)')
+    .argParser(parseJobs)
+    .default(availableParallelism(), 'number of cores');
+}
+
 export function jobsOption(formats: string): Option {
   return new Option('-j, --jobs <n>', `several capture files in ${formats}: how many to analyse at once, each on its own thread (same output)`)
     .argParser(parseJobs)

@@ -40,10 +40,22 @@ export async function ladderCommand(captures: string[], opts: LadderCliOptions, 
   const explainer = new Explainer(opts.explain === true);
   let drawn = 0;
   const logOptions = opts.all ? { all: true, maxSegments: LADDER_ALL_LIMIT } : {};
-  const exit = await runHumanFlows(captures, opts, io, logOptions, (v) => {
-    drawn++;
-    return ladderText(v, style, explainer);
-  });
+  const exit = await runHumanFlows(
+    captures,
+    opts,
+    io,
+    logOptions,
+    (v) => {
+      drawn++;
+      return ladderText(v, style, explainer);
+    },
+    {
+      command: 'ladder',
+      onTally: (verdicts) => {
+        for (const n of verdicts.values()) drawn += n;
+      },
+    },
+  );
   if (drawn === 0 && exit !== ExitCode.INPUT) io.stdout('No TCP flows matched.\n');
   return exit;
 }

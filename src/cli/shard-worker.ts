@@ -15,7 +15,15 @@ import { packetJson } from '../render/packet-json.js';
 import { packetRecord } from '../render/packet-record.js';
 import { segmentResults } from './packets.js';
 import { serializeReport, type MainMessage } from './parallel.js';
-import { RecordBatch, type ShardInput, type ShardMessage } from './shards.js';
+import { RecordBatch, type HumanShardSpec, type NumbersMessage, type ShardInput, type ShardMessage } from './shards.js';
+import type { Io } from './io.js';
+import { parseFilter, quickMatch, styleFor, viewMatch } from './summary.js';
+import { LADDER_ALL_LIMIT } from './ladder.js';
+import { SegmentLogBook } from '../flow/segment-log.js';
+import { Explainer } from '../render/explain.js';
+import { flowView } from '../render/human.js';
+import { summaryText } from '../render/summary.js';
+import { ladderText } from '../render/ladder.js';
 
 const STREAM_FIRST = '{"stream":';
 const STREAM_KEY = ',"stream":';
@@ -26,15 +34,16 @@ const CHUNKS_PER_BATCH = 32;
 
 async function main(): Promise<void> {
   const port = parentPort!;
-  const { command, input, index, count, maxFlows, idleTimeout, window } = workerData as ShardInput;
+  const { command, human, input, index, count, maxFlows, idleTimeout, window } = workerData as ShardInput;
   const post = (m: ShardMessage, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
   const controller = new AbortController();
   /** Bytes sent and not yet written by the main thread. */
   let unwritten = 0;
   let onWritten: (() => void) | null = null;
-  port.on('message', (m: MainMessage) => {
+  port.on('message', (m: MainMessage | NumbersMessage) => {
     if (m.type === 'abort') controller.abort();
+    else if (m.type === 'numbers') numbered(m.streams);
     else unwritten -= m.bytes;
     const w = onWritten;
     onWritten = null;
@@ -50,7 +59,7 @@ async function main(): Promise<void> {
   let chunks = 0;
   const send = (): void => {
     const { batch: b, transfer } = batch.seal(progress);
-    unwritten += b.bytes.length;
+    unwritten += b.bytes.length + (b.texts?.text.length ?? 0);
     post({ type: 'batch', batch: b }, transfer);
     batch = new RecordBatch();
   };
@@ -77,7 +86,41 @@ async function main(): Promise<void> {
     batch.add(segmentKey, info === null ? -1 : info.flow.stream, json.slice(0, at), json.slice(json.indexOf(',', at)) + '\n');
     sendIfLarge();
   };
-  const handlers: PipelineHandlers = command === 'flows'
+  // summary and ladder: each flow drawn, as runHumanFlows (summary.ts) draws it, once its global
+  // stream number (which its text shows) is known; the main thread writes the texts in stream order.
+  const draw = human === undefined ? null : humanDrawer(command as 'summary' | 'ladder', human);
+  /** Global numbers of this shard's flows, by local number, as the main thread gives them. */
+  const globals = new Map<number, number>();
+  let told = 0;
+  /** Flows handed over before their number came, with their hand-over frame. */
+  const waiting = new Map<number, { flow: Flow; frame: number }>();
+  let onNumbered: (() => void) | null = null;
+  const drawFlow = (flow: Flow, frame: number): void => {
+    const stream = globals.get(flow.stream)!;
+    globals.delete(flow.stream);
+    batch.flowText(stream, frame, draw!.text(flow, stream));
+    sendIfLarge();
+  };
+  function numbered(streams: number[]): void {
+    for (const g of streams) {
+      const local = told++;
+      globals.set(local, g);
+      const w = waiting.get(local);
+      if (w !== undefined) {
+        waiting.delete(local);
+        drawFlow(w.flow, w.frame);
+      }
+    }
+    onNumbered?.();
+  }
+  const handOver = (flow: Flow): void => {
+    if (globals.has(flow.stream)) drawFlow(flow, key.frame);
+    else waiting.set(flow.stream, { flow, frame: key.frame });
+  };
+
+  const handlers: PipelineHandlers = draw !== null
+    ? { onSegment: draw.onSegment, onFlow: handOver }
+    : command === 'flows'
     ? {
         onFinished: emitFlow,
         onFlow: (flow) => {
@@ -127,7 +170,48 @@ async function main(): Promise<void> {
   );
   progress = Infinity;
   send();
-  post({ type: 'done', report: serializeReport(report) });
+  if (waiting.size > 0) {
+    // The last flows' numbers come once every shard has said where its flows began.
+    port.ref();
+    await new Promise<void>((resolve) => {
+      onNumbered = () => {
+        if (waiting.size === 0) resolve();
+      };
+    });
+    port.unref();
+    send();
+  }
+  post({ type: 'done', report: serializeReport(report), tally: draw === null ? undefined : [...draw.tally] });
+}
+
+/** Draws flows for summary or ladder, as runHumanFlows does on one thread. */
+function humanDrawer(command: 'summary' | 'ladder', h: HumanShardSpec): {
+  onSegment: (pkt: DecodedPacket, info: SegmentInfo | null) => void;
+  text: (flow: Flow, stream: number) => string;
+  tally: Map<string, number>;
+} {
+  // The terminal facts the main thread's Io gave: width and colour come out the same.
+  const style = styleFor(h.opts, { columns: h.columns, stdoutIsTTY: h.stdoutIsTTY, env: h.env } as Io);
+  // Sharded only without --explain, whose notes depend on the flows drawn before.
+  const explainer = new Explainer(false);
+  const filter = parseFilter(h.opts);
+  const book = new SegmentLogBook(command === 'ladder' && h.opts.all === true ? { all: true, maxSegments: LADDER_ALL_LIMIT } : {});
+  const tally = new Map<string, number>();
+  return {
+    onSegment: (pkt, info) => {
+      if (info !== null && quickMatch(filter, info.flow)) book.add(pkt, info.flow);
+    },
+    text: (flow, stream) => {
+      const log = book.take(flow);
+      flow.stream = stream;
+      if (!quickMatch(filter, flow)) return '';
+      const v = flowView(flow, log);
+      if (!viewMatch(filter, v)) return '';
+      tally.set(v.verdict, (tally.get(v.verdict) ?? 0) + 1);
+      return command === 'summary' ? summaryText(v, style, explainer) : ladderText(v, style, explainer);
+    },
+    tally,
+  };
 }
 
 await main();

@@ -24,6 +24,8 @@ import { flowLines } from './flows.js';
 import { packetLines } from './packets.js';
 import { inputName, type InputOutcome } from './inputs.js';
 import type { Io } from './io.js';
+import type { HumanCliOptions } from './summary.js';
+import { TextSpill } from './text-spill.js';
 import { OUTPUT_WINDOW, deserializeReport, type MainMessage, type SerializedReport } from './parallel.js';
 
 /**
@@ -31,6 +33,9 @@ import { OUTPUT_WINDOW, deserializeReport, type MainMessage, type SerializedRepo
  * more than sharing the work saves.
  */
 export const SHARD_MIN_BYTES = 16 << 20;
+
+/** What shardable() requires; tests lower the size to run every capture through the shards. */
+export const shardPolicy = { minBytes: SHARD_MIN_BYTES };
 
 /**
  * Shards at most: each reads and decodes the whole file (about a quarter of the work), so more
@@ -40,14 +45,35 @@ export const MAX_SHARDS = 4;
 
 /** workerData of shard-worker.ts. */
 export interface ShardInput {
-  /** `flows`: flow records (NDJSON); `packets`: segment records (NDJSON). */
-  command: 'flows' | 'packets';
+  /**
+   * `flows`: flow records (NDJSON); `packets`: segment records (NDJSON); `summary`, `ladder`:
+   * each flow's text, rendered as `human` says.
+   */
+  command: 'flows' | 'packets' | 'summary' | 'ladder';
+  human?: HumanShardSpec;
   input: string;
   index: number;
   count: number;
   maxFlows?: number;
   idleTimeout?: number;
   window: number;
+}
+
+/** What a shard needs to draw flows as the main thread would (HumanCliOptions and the terminal). */
+export interface HumanShardSpec {
+  opts: HumanCliOptions & { all?: boolean };
+  columns: number | null;
+  stdoutIsTTY: boolean;
+  env: Record<string, string | undefined>;
+}
+
+/** Flow texts a shard drew: per flow its global stream number, hand-over frame and text. */
+export interface FlowTexts {
+  streams: Float64Array;
+  frames: Float64Array;
+  /** End of each flow's text in `text` (each starts where the previous ended). */
+  ends: Uint32Array;
+  text: string;
 }
 
 /** Records a shard sends at once, with its progress. */
@@ -67,12 +93,16 @@ export interface SealedBatch {
   creations: Float64Array;
   /** Local stream numbers of flows the tracker handed over: no record of them follows. */
   ended: Float64Array;
+  texts?: FlowTexts;
 }
 
 export type ShardMessage =
   | { type: 'batch'; batch: SealedBatch }
   | { type: 'diverged'; frame: number; reason: string }
-  | { type: 'done'; report: SerializedReport };
+  | { type: 'done'; report: SerializedReport; tally?: [string, number][] };
+
+/** Global stream numbers for a shard's next flows, in its creation order (human output). */
+export type NumbersMessage = { type: 'numbers'; streams: number[] };
 
 const KEY_FIELDS = 4;
 
@@ -84,9 +114,19 @@ export class RecordBatch {
   private readonly creations: number[] = [];
   private readonly endedStreams: number[] = [];
   private text = '';
+  private readonly flowTexts: { streams: number[]; frames: number[]; ends: number[]; text: string } = { streams: [], frames: [], ends: [], text: '' };
 
   get byteLength(): number {
-    return this.text.length;
+    return this.text.length + this.flowTexts.text.length;
+  }
+
+  /** A flow's text (human output), by its global stream number and hand-over frame. */
+  flowText(stream: number, frame: number, text: string): void {
+    const t = this.flowTexts;
+    t.streams.push(stream);
+    t.frames.push(frame);
+    t.text += text;
+    t.ends.push(t.text.length);
   }
 
   /**
@@ -132,8 +172,12 @@ export class RecordBatch {
     const keys = Float64Array.from(this.keys);
     const creations = Float64Array.from(this.creations);
     const ended = Float64Array.from(this.endedStreams);
+    const t = this.flowTexts;
+    const texts = t.streams.length === 0
+      ? undefined
+      : { streams: Float64Array.from(t.streams), frames: Float64Array.from(t.frames), ends: Uint32Array.from(t.ends), text: t.text };
     return {
-      batch: { progress, keys, splits, ends, bytes, creations, ended },
+      batch: { progress, keys, splits, ends, bytes, creations, ended, texts },
       transfer: [keys.buffer, splits.buffer, ends.buffer, bytes.buffer, creations.buffer, ended.buffer] as ArrayBuffer[],
     };
   }
@@ -150,7 +194,7 @@ export function shardable(path: string): boolean {
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.size < SHARD_MIN_BYTES) return false;
+    if (!st.isFile() || st.size < shardPolicy.minBytes) return false;
     const magic = new Uint8Array(2);
     readSync(fd, magic, 0, 2, 0);
     return !(magic[0] === 0x1f && magic[1] === 0x8b);
@@ -170,6 +214,10 @@ interface Pending extends SealedBatch {
 interface Shard {
   worker: Worker;
   batches: Pending[];
+  /** Flow texts not yet written (human output). */
+  texts: FlowTexts[];
+  /** Verdict counts of the flows drawn (human output). */
+  tally: [string, number][] | null;
   /** Next record of batches[0]. */
   next: number;
   /** Creation frames not yet numbered: creations[0] from position createNext. */
@@ -178,16 +226,121 @@ interface Shard {
   /** Local stream numbers given so far, and the global number of each flow still held. */
   numbered: number;
   global: Map<number, number>;
+  /** Global numbers given since the shard was last told (human output: the shard renders them). */
+  fresh: number[];
   progress: number;
   report: SerializedReport | null;
   failed: Error | null;
   exited: boolean;
 }
 
+/** The worker threads of one run, and what they have sent. */
+class ShardSet {
+  readonly shards: Shard[] = [];
+  /** The first shard that could no longer match a one-thread run, and where. */
+  diverged: { frame: number; reason: string } | null = null;
+  private wake: (() => void) | null = null;
+  private readonly onAbort = (): void => {
+    for (const s of this.shards) s.worker.postMessage({ type: 'abort' } satisfies MainMessage);
+  };
+
+  constructor(
+    private readonly input: string,
+    count: number,
+    job: Omit<ShardInput, 'input' | 'index' | 'count' | 'window'>,
+    private readonly io: Io,
+  ) {
+    for (let index = 0; index < count; index++) {
+      const data: ShardInput = { ...job, input, index, count, window: OUTPUT_WINDOW };
+      const worker = new Worker(new URL('./shard-worker.js', import.meta.url), { workerData: data, stdout: false, stderr: false });
+      const shard: Shard = {
+        worker,
+        batches: [],
+        next: 0,
+        texts: [],
+        creations: [],
+        createNext: 0,
+        numbered: 0,
+        global: new Map(),
+        fresh: [],
+        progress: 0,
+        report: null,
+        tally: null,
+        failed: null,
+        exited: false,
+      };
+      worker.on('message', (m: ShardMessage) => {
+        if (m.type === 'batch') this.received(shard, m.batch);
+        else if (m.type === 'diverged') this.diverged ??= m;
+        else {
+          shard.report = m.report;
+          shard.tally = m.tally ?? null;
+        }
+        this.poke();
+      });
+      worker.on('error', (err) => {
+        shard.failed = err;
+        this.poke();
+      });
+      worker.on('exit', () => {
+        shard.exited = true;
+        this.poke();
+      });
+      this.shards.push(shard);
+    }
+    io.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (io.signal?.aborted === true) this.onAbort();
+  }
+
+  private received(shard: Shard, b: SealedBatch): void {
+    if (b.creations.length > 0) shard.creations.push(b.creations);
+    if (b.ends.length > 0) shard.batches.push({ ...b, buf: Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.length), forget: [] });
+    if (b.texts !== undefined) shard.texts.push(b.texts);
+    // A flow's records all come before its end: its number is needed until they are written.
+    const last = shard.batches[shard.batches.length - 1];
+    for (const stream of b.ended) {
+      if (last !== undefined) last.forget.push(stream);
+      else shard.global.delete(stream);
+    }
+    shard.progress = b.progress;
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  /** Resolves when a shard has sent something, failed or stopped. */
+  changed(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  /** Throws what a worker threw, or that one stopped without reporting. */
+  check(): void {
+    for (const s of this.shards) {
+      if (s.failed !== null) throw s.failed;
+      if (s.exited && s.report === null && this.diverged === null) throw new Error(`a worker analysing ${inputName(this.input)} stopped without a report`);
+    }
+  }
+
+  /** Every capture frame up to this one has been analysed by every shard. */
+  get progress(): number {
+    let p = Infinity;
+    for (const s of this.shards) p = Math.min(p, s.progress);
+    return p;
+  }
+
+  stop(): void {
+    this.io.signal?.removeEventListener('abort', this.onAbort);
+    for (const s of this.shards) if (!s.exited) void s.worker.terminate();
+  }
+}
+
 /**
- * Analyses one file on `jobs` threads and writes its flows as NDJSON, exactly as one thread
- * would; reports the input to `outcome`. Says how it went: merged from the shards, or started
- * again on one thread after a shard diverged.
+ * Analyses one file on `jobs` threads and writes its flows (or segments) as NDJSON, exactly as
+ * one thread would; reports the input to `outcome`. Says how it went: merged from the shards,
+ * or started again on one thread after a shard diverged.
  */
 export async function runSharded(
   input: string,
@@ -195,80 +348,17 @@ export async function runSharded(
   parallel: { jobs: number; job: { command: 'flows' | 'packets'; maxFlows?: number; idleTimeout?: number } },
   outcome: InputOutcome,
 ): Promise<'merged' | 'one-thread'> {
-  const count = parallel.jobs;
-  let wake: (() => void) | null = null;
-  const poke = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  let diverged: { frame: number; reason: string } | null = null;
-  const shards: Shard[] = [];
-  for (let index = 0; index < count; index++) {
-    const data: ShardInput = {
-      command: parallel.job.command,
-      input,
-      index,
-      count,
-      maxFlows: parallel.job.maxFlows,
-      idleTimeout: parallel.job.idleTimeout,
-      window: OUTPUT_WINDOW,
-    };
-    const worker = new Worker(new URL('./shard-worker.js', import.meta.url), { workerData: data, stdout: false, stderr: false });
-    const shard: Shard = {
-      worker,
-      batches: [],
-      next: 0,
-      creations: [],
-      createNext: 0,
-      numbered: 0,
-      global: new Map(),
-      progress: 0,
-      report: null,
-      failed: null,
-      exited: false,
-    };
-    worker.on('message', (m: ShardMessage) => {
-      if (m.type === 'batch') {
-        const b = m.batch;
-        if (b.creations.length > 0) shard.creations.push(b.creations);
-        if (b.ends.length > 0) shard.batches.push({ ...b, buf: Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.length), forget: [] });
-        // A flow's records all come before its end: its number is needed until they are written.
-        const last = shard.batches[shard.batches.length - 1];
-        for (const stream of b.ended) {
-          if (last !== undefined) last.forget.push(stream);
-          else shard.global.delete(stream);
-        }
-        shard.progress = b.progress;
-      }
-      else if (m.type === 'diverged') diverged ??= m;
-      else shard.report = m.report;
-      poke();
-    });
-    worker.on('error', (err) => {
-      shard.failed = err;
-      poke();
-    });
-    worker.on('exit', () => {
-      shard.exited = true;
-      poke();
-    });
-    shards.push(shard);
-  }
-  const onAbort = (): void => {
-    for (const s of shards) s.worker.postMessage({ type: 'abort' } satisfies MainMessage);
-  };
-  io.signal?.addEventListener('abort', onAbort, { once: true });
-  if (io.signal?.aborted === true) onAbort();
-
+  const set = new ShardSet(input, parallel.jobs, parallel.job, io);
+  const shards = set.shards;
   let nextStream = 0;
   /** Bytes of stdout written so far (what a fallback run skips). */
   let written = 0;
   try {
     for (;;) {
-      for (const s of shards) if (s.failed !== null) throw s.failed;
-      if (diverged !== null) break;
+      set.check();
+      if (set.diverged !== null) break;
       nextStream = numberStreams(shards, nextStream);
+      for (const s of shards) s.fresh.length = 0;
       const out = releaseRecords(shards);
       if (out !== null) {
         for (const block of out.blocks) {
@@ -282,17 +372,13 @@ export async function runSharded(
         continue;
       }
       if (shards.every((s) => s.report !== null && !dropSpent(s))) break;
-      for (const s of shards) {
-        if (s.exited && s.report === null && diverged === null) throw new Error(`a worker analysing ${inputName(input)} stopped without a report`);
-      }
-      await new Promise<void>((resolve) => (wake = resolve));
+      await set.changed();
     }
   } finally {
-    io.signal?.removeEventListener('abort', onAbort);
-    for (const s of shards) if (!s.exited) void s.worker.terminate();
+    set.stop();
   }
 
-  if (diverged !== null) {
+  if (set.diverged !== null) {
     // Start again on this thread; the first `written` bytes are already out, and identical.
     const rest = skipping(io, written);
     const lines = parallel.job.command === 'flows'
@@ -315,6 +401,89 @@ export async function runSharded(
 }
 
 /**
+ * summary and ladder (without --explain) on `jobs` threads: each shard draws its flows once the
+ * main thread has told it their global stream numbers (the text shows them, and its layout
+ * depends on their width), and the main thread writes the texts in stream order, as a
+ * one-thread run does. A text is written only once every shard is past the frame its flow was
+ * handed over at, so nothing written can be undone by a shard diverging later. Returns the
+ * shards' verdict counts, or — after a divergence — how many bytes were written already: the
+ * caller then reads the file again on one thread and skips them.
+ */
+export async function runShardedHuman(
+  input: string,
+  io: Io,
+  jobs: number,
+  job: { command: 'summary' | 'ladder'; maxFlows?: number; human: HumanShardSpec },
+  outcome: InputOutcome,
+): Promise<{ how: 'merged'; tally: Map<string, number> } | { how: 'one-thread'; written: number }> {
+  const set = new ShardSet(input, jobs, job, io);
+  const shards = set.shards;
+  /** Texts waiting for a lower stream (beyond a budget, on disk), and their hand-over frames. */
+  const texts = new TextSpill<number>();
+  const frames = new Map<number, number>();
+  let nextStream = 0;
+  let nextOut = 0;
+  let written = 0;
+  const write = (text: string): void => {
+    if (text.length === 0) return;
+    io.stdout(text);
+    written += Buffer.byteLength(text);
+  };
+  try {
+    for (;;) {
+      set.check();
+      if (set.diverged !== null) break;
+      nextStream = numberStreams(shards, nextStream);
+      for (const s of shards) {
+        if (s.fresh.length > 0) {
+          s.worker.postMessage({ type: 'numbers', streams: s.fresh } satisfies NumbersMessage);
+          s.fresh = [];
+        }
+      }
+      const acks = shards.map(() => 0);
+      shards.forEach((s, i) => {
+        for (const t of s.texts) {
+          let start = 0;
+          for (let k = 0; k < t.streams.length; k++) {
+            texts.set(t.streams[k]!, t.text.slice(start, t.ends[k]));
+            frames.set(t.streams[k]!, t.frames[k]!);
+            start = t.ends[k]!;
+          }
+          acks[i]! += t.text.length;
+        }
+        s.texts.length = 0;
+      });
+      const progress = set.progress;
+      let wrote = false;
+      for (let f = frames.get(nextOut); f !== undefined && f <= progress; f = frames.get(nextOut)) {
+        frames.delete(nextOut);
+        write(texts.take(nextOut)!);
+        nextOut++;
+        wrote = true;
+      }
+      // Credit goes back once the output has room again, so a slow reader slows the shards.
+      if (wrote) await io.backpressure?.();
+      acks.forEach((n, i) => {
+        if (n > 0) shards[i]!.worker.postMessage({ type: 'written', bytes: n } satisfies MainMessage);
+      });
+      if (shards.every((s) => s.report !== null && s.texts.length === 0)) break;
+      if (!wrote) await set.changed();
+    }
+  } finally {
+    set.stop();
+    if (set.diverged !== null) texts.close();
+  }
+  if (set.diverged !== null) return { how: 'one-thread', written };
+  // Every stream was drawn by exactly one shard; anything left still comes out, in order.
+  for (const s of [...texts.keys()].sort((a, b) => a - b)) write(texts.take(s)!);
+  texts.close();
+  const tally = new Map<string, number>();
+  for (const s of shards) for (const [v, n] of s.tally ?? []) tally.set(v, (tally.get(v) ?? 0) + n);
+  outcome.add(inputName(input), combineReports(shards.map((s) => deserializeReport(s.report!))));
+  return { how: 'merged', tally };
+}
+
+/**
  * Gives global stream numbers, in frame order, to the flows created in every shard, as far as
  * every shard has reported its creations. Returns the next number to give.
  */
@@ -334,7 +503,8 @@ function numberStreams(shards: Shard[], next: number): number {
     for (const s of shards) {
       if (s !== best && headCreation(s) === null && s.progress < bestFrame) return next;
     }
-    best.global.set(best.numbered++, next++);
+    best.global.set(best.numbered++, next);
+    best.fresh.push(next++);
     best.createNext++;
   }
 }
@@ -456,7 +626,7 @@ function combineReports(reports: InputReport[]): InputReport {
 }
 
 /** An Io whose first `skip` bytes of stdout are dropped (written already by the shards). */
-function skipping(io: Io, skip: number): Io {
+export function skipping(io: Io, skip: number): Io {
   const take = (bytes: Uint8Array): Uint8Array | null => {
     if (skip === 0) return bytes;
     if (bytes.length <= skip) {

@@ -12,9 +12,10 @@ import { summaryText, totalsText } from '../render/summary.js';
 import { ExitCode } from './exit.js';
 import { VERDICT_NAMES, parseVerdict, type Verdict } from '../render/verdict.js';
 import { colorLevel, makeChalk } from './color.js';
-import { withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
+import { shardJobsOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
 import { UsageError } from './exit.js';
-import { runInputs } from './inputs.js';
+import { InputOutcome, runInputs } from './inputs.js';
+import { MAX_SHARDS, runShardedHuman, shardable, skipping } from './shards.js';
 import { TextSpill } from './text-spill.js';
 import type { Io } from './io.js';
 
@@ -46,7 +47,8 @@ export function withHumanOptions(cmd: Command): Command {
     .option('--verdict <verdict>', `only flows with this verdict (${VERDICT_NAMES.join(', ')})`)
     .option('--explain', 'add short notes on how TCP works, once per behaviour')
     .option('--ascii', 'plain ASCII instead of Unicode arrows and box drawing')
-    .option('--width <columns>', 'fit this many columns (default: the terminal width, else 80)');
+    .option('--width <columns>', 'fit this many columns (default: the terminal width, else 80)')
+    .addOption(shardJobsOption());
 }
 
 export interface FlowFilter {
@@ -89,7 +91,7 @@ export function parseFilter(o: HumanCliOptions): FlowFilter {
 }
 
 /** True when the flow passes every filter given (stream, host and port need no analysis). */
-function quickMatch(f: FlowFilter, flow: Flow): boolean {
+export function quickMatch(f: FlowFilter, flow: Flow): boolean {
   if (f.streams !== null && !f.streams.has(flow.stream)) return false;
   const [a, b] = flow.endpoints;
   if (f.host !== null && a.ip !== f.host && b.ip !== f.host) return false;
@@ -97,7 +99,7 @@ function quickMatch(f: FlowFilter, flow: Flow): boolean {
   return true;
 }
 
-function viewMatch(f: FlowFilter, v: FlowView): boolean {
+export function viewMatch(f: FlowFilter, v: FlowView): boolean {
   if (f.state !== null && v.report.final_state.client !== f.state && v.report.final_state.server !== f.state) return false;
   if (f.verdict !== null && v.verdict !== f.verdict) return false;
   return true;
@@ -130,9 +132,25 @@ export async function runHumanFlows(
   io: Io,
   logOptions: SegmentLogOptions,
   render: (v: FlowView) => string,
+  sharding?: { command: 'summary' | 'ladder'; onTally: (verdicts: Map<string, number>) => void },
 ): Promise<number> {
   const filter = parseFilter(o);
   const inOrder = o.explain === true;
+  // One large file: its flows drawn on several threads (shards.ts), unless the notes of
+  // --explain (which depend on the flows drawn before) or --stream (numbers known only once
+  // the shards are merged) ask for one thread.
+  const jobs = o.jobs ?? 1;
+  if (sharding !== undefined && captures.length === 1 && jobs > 1 && !inOrder && o.stream === undefined && o.flow === undefined && shardable(captures[0]!)) {
+    const outcome = new InputOutcome(io, true);
+    const human = { opts: { ...o }, columns: io.columns, stdoutIsTTY: io.stdoutIsTTY, env: { ...io.env } };
+    const r = await runShardedHuman(captures[0]!, io, Math.min(jobs, MAX_SHARDS), { command: sharding.command, maxFlows: o.maxFlows, human }, outcome);
+    if (r.how === 'merged') {
+      sharding.onTally(r.tally);
+      return outcome.finish().exit;
+    }
+    // A shard met what only one thread can do exactly: again on one thread, after what is out.
+    io = skipping(io, r.written);
+  }
   let flushPrevious = (): void => {};
   const { exit } = await runInputs(
     captures,
@@ -224,10 +242,22 @@ export async function summaryCommand(captures: string[], opts: HumanCliOptions, 
   const style = styleFor(opts, io);
   const explainer = new Explainer(opts.explain === true);
   const counts = new Map<Verdict, number>();
-  const exit = await runHumanFlows(captures, opts, io, {}, (v) => {
-    counts.set(v.verdict, (counts.get(v.verdict) ?? 0) + 1);
-    return summaryText(v, style, explainer);
-  });
+  const exit = await runHumanFlows(
+    captures,
+    opts,
+    io,
+    {},
+    (v) => {
+      counts.set(v.verdict, (counts.get(v.verdict) ?? 0) + 1);
+      return summaryText(v, style, explainer);
+    },
+    {
+      command: 'summary',
+      onTally: (verdicts) => {
+        for (const [v, n] of verdicts) counts.set(v as Verdict, (counts.get(v as Verdict) ?? 0) + n);
+      },
+    },
+  );
   // Nothing read at all (missing file, not a capture): stderr said why; no empty totals on stdout.
   if (counts.size > 0 || exit !== ExitCode.INPUT) io.stdout(totalsText(counts, style));
   return exit;

@@ -22,8 +22,11 @@ export interface Endpoint {
 }
 
 export class Flow {
-  /** tshark-compatible stream index. */
-  readonly stream: number;
+  /**
+   * tshark-compatible stream index. (A shard analysing part of a capture numbers its flows
+   * locally and gives a flow its global number once handed over, see cli/shard-worker.ts.)
+   */
+  stream: number;
   /** FlowTable bucket (both directions of the 4-tuple hash alike) and collision chain. */
   readonly hash: number;
   nextInBucket: Flow | null = null;

@@ -16,6 +16,9 @@ import { ensureBuilt, fixture, repoDir, run } from './binary.js';
 type Dist = {
   runSharded: typeof import('../../src/cli/shards.js').runSharded;
   shardable: typeof import('../../src/cli/shards.js').shardable;
+  shardPolicy: typeof import('../../src/cli/shards.js').shardPolicy;
+  summaryCommand: typeof import('../../src/cli/summary.js').summaryCommand;
+  ladderCommand: typeof import('../../src/cli/ladder.js').ladderCommand;
   flowsCommand: typeof import('../../src/cli/flows.js').flowsCommand;
   packetsCommand: typeof import('../../src/cli/packets.js').packetsCommand;
   memoryIo: typeof import('../../src/cli/io.js').memoryIo;
@@ -26,7 +29,7 @@ let dist: Dist;
 beforeAll(async () => {
   ensureBuilt();
   const load = (m: string): Promise<Record<string, unknown>> => import(join(repoDir, 'dist', 'cli', m));
-  dist = { ...(await load('shards.js')), ...(await load('flows.js')), ...(await load('packets.js')), ...(await load('io.js')), ...(await load('inputs.js')) } as unknown as Dist;
+  dist = { ...(await load('shards.js')), ...(await load('flows.js')), ...(await load('packets.js')), ...(await load('summary.js')), ...(await load('ladder.js')), ...(await load('io.js')), ...(await load('inputs.js')) } as unknown as Dist;
 });
 
 interface Run {
@@ -213,5 +216,61 @@ describe('the command line', () => {
     expect(packetsOne.stdout.split('\n').length).toBeGreaterThan(40_000);
     expect(packetsMany.stdout).toBe(packetsOne.stdout);
     expect(packetsMany.code).toBe(0);
+  });
+});
+
+describe('summary and ladder on several threads: the bytes of one thread', () => {
+  // Every capture through the shards, however small (the command line shares out 16 MiB and up).
+  beforeAll(() => {
+    dist.shardPolicy.minBytes = 0;
+  });
+  afterAll(() => {
+    dist.shardPolicy.minBytes = 16 << 20;
+  });
+
+  const variants: [string, Record<string, unknown>][] = [
+    ['summary', {}],
+    ['summary', { color: true, width: '120' }],
+    ['summary', { port: '443', verdict: 'reset by client' }],
+    ['ladder', {}],
+    ['ladder', { all: true, ascii: true, color: true }],
+  ];
+
+  it('on every capture we ship (stdout, stderr with its footer, exit status)', async () => {
+    expect(dist.shardable(fixture('kernel/many-flows.pcap'))).toBe(true);
+    const captures = shippedCaptures();
+    for (const path of captures) {
+      // The plain drawings on every capture; colour, width, filters and --all on the kernel ones.
+      for (const [command, opts] of path.includes('/kernel/') ? variants : [variants[0]!, variants[3]!]) {
+        const runIt = (jobs: number): Promise<Run> => {
+          const io = dist.memoryIo();
+          const o = { ...opts, jobs };
+          const p = command === 'summary' ? dist.summaryCommand([path], o, io) : dist.ladderCommand([path], o, io);
+          return p.then((exit) => ({ out: io.out, err: io.err, exit }));
+        };
+        const one = await runIt(1);
+        const many = await runIt(2);
+        expect(many.out, `${command} ${JSON.stringify(opts)} ${path}`).toBe(one.out);
+        expect(many.err, path).toBe(one.err);
+        expect(many.exit, path).toBe(one.exit);
+      }
+    }
+  });
+
+  it('falls back to one thread where a shard cannot match it (--max-flows)', async () => {
+    const path = fixture('kernel/many-flows.pcap');
+    for (const command of ['summary', 'ladder'] as const) {
+      const runIt = async (jobs: number): Promise<Run> => {
+        const io = dist.memoryIo();
+        const o = { jobs, maxFlows: 4 };
+        const exit = command === 'summary' ? await dist.summaryCommand([path], o, io) : await dist.ladderCommand([path], o, io);
+        return { out: io.out, err: io.err, exit };
+      };
+      const one = await runIt(1);
+      expect(one.err).toContain('more than 4 flows open at once');
+      const many = await runIt(2);
+      expect(many.out, command).toBe(one.out);
+      expect(many.err, command).toBe(one.err);
+    }
   });
 });
