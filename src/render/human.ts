@@ -204,9 +204,15 @@ export function padVisible(text: string, width: number): string {
   return n >= width ? text : text + ' '.repeat(width - n);
 }
 
-/** Keeps a number and its unit on one line when wrapped ("5792 B"). */
-export function keepUnits(text: string): string {
+/** Joins each number to its unit ("5792 B") with a no-break space. */
+function keepUnits(text: string): string {
   return text.replace(/(\d) (B|kB|MB|ms|s|µs|us)\b/g, '$1\u00a0$2');
+}
+
+/** `wrap`, never breaking between a number and its unit ("5792 B"). */
+export function wrapKeepingUnits(text: string, width: number, indent: string): string[] {
+  // Text that fits is not broken anywhere: no unit to keep (and no rewriting to pay for).
+  return wrap(indent.length + text.length <= width ? text : keepUnits(text), width, indent);
 }
 
 /**
@@ -214,10 +220,28 @@ export function keepUnits(text: string): string {
  * (U+00A0) joins two words that must stay together; it is printed as a plain space.
  */
 export function wrap(text: string, width: number, indent: string): string[] {
-  // Fits on one line and has single spaces only: what wrapWords would give, without splitting.
-  if (text.length > 0 && indent.length + text.length <= width && !/^ | $|  |\u00a0/.test(text)) return [indent + text];
-  const lines = wrapWords(text, width, indent);
-  return lines.map((l) => l.replace(/\u00a0/g, ' '));
+  const n = text.length;
+  if (n === 0 || text.charCodeAt(0) === 0x20 || text.charCodeAt(n - 1) === 0x20 || text.includes('  ')) {
+    return wrapWords(text, width, indent).map((l) => l.replace(/\u00a0/g, ' '));
+  }
+  // Words one space apart (everything the renderers word-wrap): each line is the longest run of
+  // whole words that fits, so the breaks are found by searching for spaces, without splitting
+  // the text into words. Gives what wrapWords gives for such text.
+  const printed = text.includes('\u00a0') ? text.replaceAll('\u00a0', ' ') : text;
+  const room = width - indent.length;
+  const lines: string[] = [];
+  let start = 0;
+  while (n - start > room) {
+    // The last space with at most `room` characters between the line's start and it; failing
+    // that, a word longer than the room, alone on its line.
+    let end = text.lastIndexOf(' ', start + room);
+    if (end < start) end = text.indexOf(' ', start);
+    if (end < 0) break;
+    lines.push(indent + printed.slice(start, end));
+    start = end + 1;
+  }
+  lines.push(indent + printed.slice(start));
+  return lines;
 }
 
 function wrapWords(text: string, width: number, indent: string): string[] {

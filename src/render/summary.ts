@@ -25,7 +25,7 @@ import {
   synOptionsText,
   warn,
   wrap,
-  keepUnits,
+  wrapKeepingUnits,
   times,
   visibleLength,
   type FlowView,
@@ -227,7 +227,7 @@ function runLines(out: string[], s: Style, r: LoggedRun): void {
     parts.push(p + ')');
   }
   const frames = r.firstFrame === r.lastFrame ? `frame ${r.firstFrame}` : `frames ${r.firstFrame}${s.g.dash}${r.lastFrame}`;
-  const body = wrap(keepUnits(`${frames}: ${parts.join(', ')}`), s.width - 6, '');
+  const body = wrapKeepingUnits(`${frames}: ${parts.join(', ')}`, s.width - 6, '');
   out.push(`${INDENT}${INDENT}${s.g.ellipsis} ${body[0]}`);
   for (let i = 1; i < body.length; i++) out.push(`${INDENT}${INDENT}${' '.repeat(s.g.ellipsis.length + 1)}${body[i]}`);
 }
@@ -309,7 +309,7 @@ function handshakeOutcome(out: string[], v: FlowView, s: Style): void {
 
 /** Plain text wrapped to the width at the detail indent, then coloured line by line. */
 function detailLines(out: string[], s: Style, text: string, colour?: (t: string) => string): void {
-  const lines = wrap(keepUnits(text), s.width, DETAIL);
+  const lines = wrapKeepingUnits(text, s.width, DETAIL);
   if (colour === undefined) pushAll(out, lines);
   else for (const l of lines) out.push(DETAIL + colour(l.slice(DETAIL.length)));
 }
