@@ -7,7 +7,7 @@
 
 import { TcpFlag } from '../decode/types.js';
 import type { Role } from '../flow/lifecycle.js';
-import type { LoggedRun, LoggedSegment, Phase } from '../flow/segment-log.js';
+import type { LoggedRun, LoggedSegment, Phase, PhaseTotals } from '../flow/segment-log.js';
 import { seqRelative } from '../flow/seq.js';
 import { STATE_NAMES } from '../flow/states.js';
 import type { TcpState, Transition } from '../flow/types.js';
@@ -349,8 +349,7 @@ function analysisText(v: FlowView): string | null {
   return text;
 }
 
-function dataLines(out: string[], v: FlowView, s: Style, w: Words): void {
-  const t = v.log.totals.data;
+function dataLines(out: string[], v: FlowView, s: Style, w: Words, t: PhaseTotals['data']): void {
   if (t.client.segments + t.server.segments === 0) {
     out.push(w.data + '  none between the handshake and the teardown');
   } else {
@@ -429,10 +428,11 @@ export function summaryText(v: FlowView, s: Style, ex: Explainer): string {
   phaseLines(out, v, s, w, cols, 'open');
   handshakeOutcome(out, v, s);
   if (notes !== null) noteLines(out, s, ex.take(notes.handshake));
-  const established = v.log.totals.data.client.segments + v.log.totals.data.server.segments > 0 || v.log.entries.some((e) => e.phase !== 'open');
+  const data = v.log.totals.data;
+  const established = data.client.segments + data.server.segments > 0 || v.log.entries.some((e) => e.phase !== 'open');
   const fs = v.report.final_state;
   if (established) {
-    dataLines(out, v, s, w);
+    dataLines(out, v, s, w, data);
     teardownLines(out, v, s, w, cols);
   } else if (v.report.teardown.kind !== 'reset' || v.report.handshake.status !== 'refused') {
     out.push(`${w.ends}  never established; final states: ${w.client} ${w.state[fs.client]}, ${w.server} ${w.state[fs.server]}`);
