@@ -9,7 +9,7 @@ import { flowReport, type FlowReport } from '../flow/report.js';
 import type { LifecycleCounters, LifecycleReport, Role } from '../flow/lifecycle.js';
 import type { SegmentLog } from '../flow/segment-log.js';
 import type { TcpState, Transition } from '../flow/types.js';
-import { flagNames } from '../decode/flags.js';
+import { sharedFlagNames } from '../decode/flags.js';
 import { formatOffset } from './time.js';
 import { verdictOf, type Verdict } from './verdict.js';
 import type { SynOptions } from '../flow/handshake.js';
@@ -139,10 +139,13 @@ export function warn(s: Style, text: string): string {
   return s.c.yellow(text);
 }
 
+/** flagsText per 12-bit flags value, made on first use: a capture uses a handful of them. */
+const FLAGS_TEXT: (string | undefined)[] = new Array(0x1000);
+
 /** Flags as a list of names, e.g. "SYN,ACK", "FIN,PSH,ACK"; "none" for no flags. */
 export function flagsText(flags: number): string {
-  const names = flagNames(flags);
-  return names.length === 0 ? 'none' : names.join(',');
+  const v = flags & 0x0fff;
+  return (FLAGS_TEXT[v] ??= sharedFlagNames(v).join(',') || 'none');
 }
 
 export function endpointText(e: Endpoint): string {
@@ -196,6 +199,15 @@ export function visibleLength(text: string): number {
   if (text.indexOf('\u001b') < 0) return text.length; // no colour: most output, every pipe
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+}
+
+/**
+ * Visible length of text drawn in style `s`. Without colour there are no codes to skip, and
+ * `text.length` spares visibleLength's search through (and so flattening of) a freshly
+ * concatenated string.
+ */
+export function styledLength(s: Style, text: string): number {
+  return s.c.level === 0 ? text.length : visibleLength(text);
 }
 
 /** Pads a possibly coloured string to a visible width. */

@@ -27,7 +27,7 @@ import {
   wrap,
   wrapKeepingUnits,
   times,
-  visibleLength,
+  styledLength,
   type FlowView,
   type Style,
 } from './human.js';
@@ -130,7 +130,7 @@ function header(out: string[], v: FlowView, s: Style, w: Words): void {
   const who = s.c.bold(`Stream ${r.stream}`) + `  ${roleText(s, 'client', endpointText(r.client))} ${s.g.right} ${roleText(s, 'server', endpointText(r.server))}`;
   const what = `${r.duration.toFixed(Math.min(Math.max(v.tsPrecision, 0), 9))} s  ${w.verdict[v.verdict]}`;
   // Long (IPv6) endpoints push the duration and verdict to a line of their own.
-  if (visibleLength(who) + 2 + visibleLength(what) <= s.width) out.push(`${who}  ${what}`);
+  if (styledLength(s, who) + 2 + styledLength(s, what) <= s.width) out.push(`${who}  ${what}`);
   else out.push(who, INDENT + what);
   out.push(
     INDENT +
@@ -209,7 +209,7 @@ function segmentLines(out: string[], v: FlowView, s: Style, w: Words, cols: Colu
   const ts = v.transitionsAt.get(e.frame);
   if (ts !== undefined && ts.length > 0) {
     const one = indent + transitionsText(w, ts);
-    if (visibleLength(one) <= s.width) out.push(one);
+    if (styledLength(s, one) <= s.width) out.push(one);
     else for (const role of ['client', 'server'] as const) {
       const mine = ts.filter((t) => t.endpoint === role);
       if (mine.length > 0) out.push(indent + transitionsText(w, mine));
