@@ -32,17 +32,18 @@ export interface FlowView {
 export function flowView(flow: Flow, log: SegmentLog): FlowView {
   const { report, lifecycle } = flowReport(flow);
   const transitionsAt = new Map<number, Transition[]>();
-  const all = [...report.transitions.client, ...report.transitions.server];
-  for (const t of all) {
-    let list = transitionsAt.get(t.frame);
-    if (list === undefined) transitionsAt.set(t.frame, (list = []));
-    list.push(t);
+  for (const side of [report.transitions.client, report.transitions.server]) {
+    for (const t of side) {
+      const list = transitionsAt.get(t.frame);
+      if (list === undefined) transitionsAt.set(t.frame, [t]);
+      else list.push(t);
+    }
   }
   // Within a frame, the sender's changes come first: it sent the segment before the peer got it.
   for (const e of log.entries) {
     if (e.kind !== 'segment') continue;
     const list = transitionsAt.get(e.frame);
-    if (list !== undefined && list.length > 1) list.sort((a, b) => (a.endpoint === e.from ? 0 : 1) - (b.endpoint === e.from ? 0 : 1));
+    if (list !== undefined && list.length > 1) senderFirst(list, e.from);
   }
   return {
     report,
@@ -55,6 +56,22 @@ export function flowView(flow: Flow, log: SegmentLog): FlowView {
     tsPrecision: flow.tsPrecision,
     transitionsAt,
   };
+}
+
+/**
+ * Moves the sender's changes ahead of the peer's, each side keeping its order: a stable sort on
+ * "is the sender's", without Array.prototype.sort's working arrays for lists of two to four.
+ */
+function senderFirst(list: Transition[], sender: Role): void {
+  let firstPeer = 0;
+  while (firstPeer < list.length && list[firstPeer]!.endpoint === sender) firstPeer++;
+  let next = firstPeer + 1;
+  while (next < list.length && list[next]!.endpoint !== sender) next++;
+  if (next >= list.length) return; // no change of the sender's after one of the peer's
+  const peer = list.filter((t) => t.endpoint !== sender);
+  let at = firstPeer;
+  for (let i = firstPeer; i < list.length; i++) if (list[i]!.endpoint === sender) list[at++] = list[i]!;
+  for (const t of peer) list[at++] = t;
 }
 
 /** The state of each endpoint before its first recorded change (its final state when none). */
