@@ -91,6 +91,8 @@ export function parseFilter(o: HumanCliOptions): FlowFilter {
 /** True when the flow passes every filter given (stream, host and port need no analysis). */
 function quickMatch(f: FlowFilter, flow: Flow): boolean {
   if (f.streams !== null && !f.streams.has(flow.stream)) return false;
+  // The endpoints' text is made when first asked for: not for every open flow when no filter needs it.
+  if (f.host === null && f.port === null) return true;
   const [a, b] = flow.endpoints;
   if (f.host !== null && a.ip !== f.host && b.ip !== f.host) return false;
   if (f.port !== null && a.port !== f.port && b.port !== f.port) return false;
