@@ -93,6 +93,8 @@ export function parseFilter(o: HumanCliOptions): FlowFilter {
 /** True when the flow passes every filter given (stream, host and port need no analysis). */
 export function quickMatch(f: FlowFilter, flow: Flow): boolean {
   if (f.streams !== null && !f.streams.has(flow.stream)) return false;
+  // The endpoints' text is made when first asked for: not for every open flow when no filter needs it.
+  if (f.host === null && f.port === null) return true;
   const [a, b] = flow.endpoints;
   if (f.host !== null && a.ip !== f.host && b.ip !== f.host) return false;
   if (f.port !== null && a.port !== f.port && b.port !== f.port) return false;
@@ -161,7 +163,7 @@ export async function runHumanFlows(
       // Flows waiting for a lower-numbered stream: as flows (in-order rendering) or as their
       // text (rendered at handover; beyond a budget, on disk).
       const flows = new Map<number, Flow>();
-      const texts = new TextSpill<number>();
+      const texts = new TextSpill();
       let next = 0;
       /** The flow's text, or '' when the filter leaves it out. */
       const text = (flow: Flow): string => {
@@ -173,24 +175,19 @@ export async function runHumanFlows(
       const write = (t: string): void => {
         if (t.length > 0) io.stdout(t);
       };
-      /** Writes the waiting stream `s` if it is there; false if it is not. */
-      const release = (s: number): boolean => {
-        if (inOrder) {
-          const flow = flows.get(s);
-          if (flow === undefined) return false;
+      /** Writes the waiting streams `s`, `s + 1`, ... that are there; returns the first that is not. */
+      const releaseFrom = (s: number): number => {
+        if (!inOrder) return texts.writeRun(s, io);
+        for (let flow = flows.get(s); flow !== undefined; flow = flows.get(++s)) {
           flows.delete(s);
           write(text(flow));
-          return true;
         }
-        const t = texts.take(s);
-        if (t === undefined) return false;
-        write(t);
-        return true;
+        return s;
       };
       // Every stream number is handed over exactly once (the tracker numbers flows as it creates
       // them), so nothing should be left here; if something is, it still comes out, in order.
       flushPrevious = () => {
-        for (const s of [...flows.keys(), ...texts.keys()].sort((x, y) => x - y)) release(s);
+        for (const s of [...flows.keys(), ...texts.keys()].sort((x, y) => x - y)) releaseFrom(s);
         texts.close();
       };
       return {
@@ -206,7 +203,7 @@ export async function runHumanFlows(
           } else {
             texts.set(flow.stream, text(flow));
           }
-          while (release(next)) next++;
+          next = releaseFrom(next);
         },
         onWarning: (m) => io.stderr(`synack: ${m}\n`),
       };

@@ -1,7 +1,9 @@
 // Text that must wait for its turn (a flow's summary waiting for lower-numbered streams still
 // open), kept in memory up to a budget and beyond it in an unlinked temporary file, so a capture
-// whose early flows never close does not hold every later flow's text in memory.
+// whose early flows never close does not hold every later flow's text in memory. Texts are kept
+// by stream number and leave in runs of consecutive streams, in order (writeRun).
 
+import type { Io } from './io.js';
 import { ScratchFile } from './scratch-file.js';
 
 /** Characters of waiting text held in memory before the rest goes to disk. */
@@ -13,24 +15,47 @@ interface OnDisk {
   length: number;
 }
 
-/** Bytes written to, and read from, the spill file at a time. */
+/** Bytes written to the spill file at a time. */
 const BLOCK = 1 << 20;
+/**
+ * Bytes read back at a time. Texts are set aside in the order their flows end and taken in
+ * stream order; a long flow's text lands later than those of the short flows that started after
+ * it, so consecutive streams lie up to about a megabyte apart in the file on a busy capture.
+ * With a block a few times that size each byte is read back about once (1 MiB blocks read the
+ * spill of the large benchmark capture some twenty-eight times over).
+ */
+const READ_BLOCK = 4 << 20;
+/**
+ * Bytes of released text per output write. Each write is a new buffer handed over to the output
+ * (which may hold on to it after the call). Megabyte buffers, one after another, make V8 collect
+ * its young generation for every one of them ("external memory pressure"), which costs more
+ * than the extra writes of smaller ones.
+ */
+const OUTPUT_BATCH = 64 << 10;
 
-export class TextSpill<K> {
-  private readonly held = new Map<K, string | OnDisk>();
+/** A UTF-16 code unit takes at most this many bytes in UTF-8. */
+const MAX_UTF8_PER_UNIT = 3;
+
+/** Where released text goes: the command's standard output. */
+export type TextOutput = Pick<Io, 'stdout' | 'stdoutBytes'>;
+
+export class TextSpill {
+  private readonly held = new Map<number, string | OnDisk>();
   private inMemory = 0;
   private readonly file = new ScratchFile();
   /** Logical end of what was set aside (file contents followed by `pendingWrite`). */
   private end = 0;
   /** Set-aside bytes not yet written to the file, starting at offset `end - pendingLength`. */
-  private pendingWrite = Buffer.allocUnsafe(BLOCK);
+  private readonly pendingWrite = Buffer.allocUnsafe(BLOCK);
   private pendingLength = 0;
   /** One block read back: texts are mostly taken in the order they were set aside. */
-  private readBlock = Buffer.allocUnsafe(BLOCK);
+  private readBlock = Buffer.allocUnsafe(READ_BLOCK);
   private readStart = 0;
   private readLength = 0;
   /** Entries on disk not yet taken: at 0 the file is written from its start again. */
   private onDisk = 0;
+  /** Their bytes: what one run can write at most. */
+  private onDiskBytes = 0;
 
   constructor(private readonly budget = IN_MEMORY_BUDGET) {}
 
@@ -38,50 +63,80 @@ export class TextSpill<K> {
     return this.held.size;
   }
 
-  keys(): IterableIterator<K> {
+  keys(): IterableIterator<number> {
     return this.held.keys();
   }
 
-  set(key: K, text: string): void {
+  set(stream: number, text: string): void {
     if (this.inMemory + text.length <= this.budget) {
-      this.held.set(key, text);
+      this.held.set(stream, text);
       this.inMemory += text.length;
       return;
     }
-    const bytes = Buffer.from(text, 'utf8');
-    if (this.pendingLength + bytes.length > BLOCK) this.flushPending();
-    if (bytes.length > BLOCK) this.file.writeAt(bytes, this.end);
-    else {
-      bytes.copy(this.pendingWrite, this.pendingLength);
-      this.pendingLength += bytes.length;
+    let length: number;
+    if (text.length * MAX_UTF8_PER_UNIT <= BLOCK) {
+      // Encoded straight into the write block, with room for the longest encoding.
+      if (this.pendingLength + text.length * MAX_UTF8_PER_UNIT > BLOCK) this.flushPending();
+      length = this.pendingWrite.write(text, this.pendingLength);
+      this.pendingLength += length;
+    } else {
+      const bytes = Buffer.from(text, 'utf8');
+      this.flushPending();
+      this.file.writeAt(bytes, this.end);
+      length = bytes.length;
     }
-    this.held.set(key, { offset: this.end, length: bytes.length });
-    this.end += bytes.length;
+    this.held.set(stream, { offset: this.end, length });
+    this.end += length;
     this.onDisk++;
+    this.onDiskBytes += length;
   }
 
-  /** The text for `key`, removed; undefined when there is none. */
-  take(key: K): string | undefined {
-    const entry = this.held.get(key);
-    if (entry === undefined) return undefined;
-    this.held.delete(key);
-    if (typeof entry === 'string') {
-      this.inMemory -= entry.length;
-      return entry;
+  /**
+   * Writes the texts of streams `from`, `from + 1`, ... to `out` for as long as there are any
+   * here, forgetting them; returns the first stream with none. Text from disk goes out as the
+   * UTF-8 bytes it was kept as, gathered into large writes: decoding it only for the output to
+   * encode it again would cost more than the rest of the spilling.
+   */
+  writeRun(from: number, out: TextOutput): number {
+    let batch: Buffer | null = null;
+    let used = 0;
+    const flush = (): void => {
+      if (used > 0) out.stdoutBytes(batch!.subarray(0, used));
+      batch = null;
+      used = 0;
+    };
+    let stream = from;
+    for (let entry = this.held.get(stream); entry !== undefined; entry = this.held.get(++stream)) {
+      this.held.delete(stream);
+      if (typeof entry === 'string') {
+        this.inMemory -= entry.length;
+        flush();
+        if (entry.length > 0) out.stdout(entry);
+        continue;
+      }
+      const bytes = this.read(entry);
+      if (batch !== null && used + bytes.length > batch.length) flush();
+      // Given up with each write (the output may still hold it), so sized to what is left.
+      batch ??= Buffer.allocUnsafe(Math.max(bytes.length, Math.min(OUTPUT_BATCH, this.onDiskBytes)));
+      batch.set(bytes, used);
+      used += bytes.length;
+      this.onDiskBytes -= bytes.length;
+      if (--this.onDisk === 0) {
+        this.end = 0;
+        this.pendingLength = 0;
+        this.readLength = 0;
+      }
     }
-    const text = this.read(entry).toString('utf8');
-    if (--this.onDisk === 0) {
-      this.end = 0;
-      this.pendingLength = 0;
-      this.readLength = 0;
-    }
-    return text;
+    flush();
+    return stream;
   }
 
   /** Releases the file (whatever is still held is dropped). */
   close(): void {
     this.held.clear();
     this.inMemory = 0;
+    this.onDisk = 0;
+    this.onDiskBytes = 0;
     this.file.close();
   }
 
@@ -91,8 +146,8 @@ export class TextSpill<K> {
     if (e.offset < this.readStart || e.offset + e.length > this.readStart + this.readLength) {
       // Flows end roughly in stream order, so the next texts taken lie just after this one or
       // a little before it: read a block that starts a quarter block earlier.
-      const start = e.length > BLOCK / 2 ? e.offset : Math.max(0, e.offset - BLOCK / 4);
-      const size = Math.max(BLOCK, e.offset + e.length - start);
+      const start = e.length > READ_BLOCK / 2 ? e.offset : Math.max(0, e.offset - READ_BLOCK / 4);
+      const size = Math.max(READ_BLOCK, e.offset + e.length - start);
       if (this.readBlock.length < size) this.readBlock = Buffer.allocUnsafe(size);
       const wanted = Math.min(size, pendingStart - start);
       const got = this.file.readAt(this.readBlock, wanted, start);

@@ -89,8 +89,22 @@ export interface SegmentLogOptions {
 
 const DEFAULT_MAX_SEGMENTS = 64;
 
+/** Segments and payload bytes per phase and sender. */
+export type PhaseTotals = Record<Phase, Record<Role, { segments: number; bytes: number }>>;
+
+/**
+ * What a run side's `analysis` is until a flag is counted: most runs see none, and a log lives
+ * as long as its flow, so an empty object per side would be kept (and promoted) for nothing.
+ */
+const NO_ANALYSIS: Partial<Record<AnalysisName, number>> = Object.freeze({});
+
 function emptySide(): RunSide {
-  return { segments: 0, bytes: 0, dataSegments: 0, retransmissions: 0, analysis: {} };
+  return { segments: 0, bytes: 0, dataSegments: 0, retransmissions: 0, analysis: NO_ANALYSIS };
+}
+
+/** Index of a phase's [client segments, client bytes, server segments, server bytes] in `counts`. */
+function countsAt(phase: Phase): number {
+  return phase === 'open' ? 0 : phase === 'data' ? 4 : 8;
 }
 
 /** The log of one flow. Feed it each segment right after the tracker processed it. */
@@ -98,14 +112,14 @@ export class SegmentLog {
   readonly entries: LogEntry[] = [];
   /** Key segments folded into runs because the log was full. */
   dropped = 0;
-  /** Segments and payload bytes per phase and sender, key segments included. */
-  readonly totals: Record<Phase, { client: { segments: number; bytes: number }; server: { segments: number; bytes: number } }> = {
-    open: { client: { segments: 0, bytes: 0 }, server: { segments: 0, bytes: 0 } },
-    data: { client: { segments: 0, bytes: 0 }, server: { segments: 0, bytes: 0 } },
-    close: { client: { segments: 0, bytes: 0 }, server: { segments: 0, bytes: 0 } },
-  };
+  /**
+   * Segments and bytes per phase and sender (see `totals`) as one row of numbers: a log lives as
+   * long as its flow, and the nested objects of `totals` would be ten more objects per flow.
+   */
+  private readonly counts = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   private phase: Phase = 'open';
-  private readonly established = { client: false, server: false };
+  private clientEstablished = false;
+  private serverEstablished = false;
   private keyCount = 0;
   private readonly max: number;
   private readonly all: boolean;
@@ -115,24 +129,38 @@ export class SegmentLog {
     this.all = opts.all === true;
   }
 
+  /** Segments and payload bytes per phase and sender, key segments included (built per call). */
+  get totals(): PhaseTotals {
+    const c = this.counts;
+    const phase = (at: number) => ({ client: { segments: c[at]!, bytes: c[at + 1]! }, server: { segments: c[at + 2]!, bytes: c[at + 3]! } });
+    return { open: phase(0), data: phase(4), close: phase(8) };
+  }
+
   /** Records the segment the flow's analyzers have just processed. */
   add(pkt: DecodedPacket, flow: Flow): void {
     const tcp = pkt.tcp!;
     const transitions = flow.lifecycle.lastTransitions;
     const from: Role = flow.sideOf(pkt, tcp.srcPort) === flow.lifecycle.clientSide ? 'client' : 'server';
     const flags = tcp.flags;
-    const finOrRst = (flags & (TcpFlag.FIN | TcpFlag.RST)) !== 0;
 
     // Phase of this segment: decided before its own transitions, except that the segment which
     // completes the handshake still belongs to it.
-    if (this.phase !== 'close' && finOrRst && (this.established.client || this.established.server)) this.phase = 'close';
+    if (this.phase !== 'close' && (flags & (TcpFlag.FIN | TcpFlag.RST)) !== 0 && (this.clientEstablished || this.serverEstablished)) {
+      this.phase = 'close';
+    }
     const phase = this.phase;
-    for (const t of transitions) if (t.to === 'ESTABLISHED') this.established[t.endpoint] = true;
-    if (this.phase === 'open' && this.established.client && this.established.server) this.phase = 'data';
+    if (transitions.length > 0) {
+      for (const t of transitions) {
+        if (t.to !== 'ESTABLISHED') continue;
+        if (t.endpoint === 'client') this.clientEstablished = true;
+        else this.serverEstablished = true;
+      }
+      if (phase === 'open' && this.clientEstablished && this.serverEstablished) this.phase = 'data';
+    }
 
-    const total = this.totals[phase][from];
-    total.segments++;
-    total.bytes += tcp.payloadLength;
+    const at = countsAt(phase) + (from === 'client' ? 0 : 2);
+    this.counts[at]!++;
+    this.counts[at + 1]! += tcp.payloadLength;
 
     const key = this.all || (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) !== 0 || transitions.length > 0;
     if (key && this.keyCount < this.max) {
@@ -202,9 +230,9 @@ export class SegmentLog {
     if (tcp.payloadLength > 0) side.dataSegments++;
     if (analysis !== 0) {
       if (analysis & ANALYSIS.retransmission) side.retransmissions++;
-      for (const name of sharedAnalysisNames(analysis & ~ANALYSIS.retransmission)) {
-        side.analysis[name] = (side.analysis[name] ?? 0) + 1;
-      }
+      const names = sharedAnalysisNames(analysis & ~ANALYSIS.retransmission);
+      if (names.length > 0 && side.analysis === NO_ANALYSIS) side.analysis = {};
+      for (const name of names) side.analysis[name] = (side.analysis[name] ?? 0) + 1;
     }
   }
 }

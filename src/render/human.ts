@@ -9,7 +9,7 @@ import { flowReport, type FlowReport } from '../flow/report.js';
 import type { LifecycleCounters, LifecycleReport, Role } from '../flow/lifecycle.js';
 import type { SegmentLog } from '../flow/segment-log.js';
 import type { TcpState, Transition } from '../flow/types.js';
-import { flagNames } from '../decode/flags.js';
+import { sharedFlagNames } from '../decode/flags.js';
 import { formatOffset } from './time.js';
 import { verdictOf, type Verdict } from './verdict.js';
 import type { SynOptions } from '../flow/handshake.js';
@@ -32,17 +32,18 @@ export interface FlowView {
 export function flowView(flow: Flow, log: SegmentLog): FlowView {
   const { report, lifecycle } = flowReport(flow);
   const transitionsAt = new Map<number, Transition[]>();
-  const all = [...report.transitions.client, ...report.transitions.server];
-  for (const t of all) {
-    let list = transitionsAt.get(t.frame);
-    if (list === undefined) transitionsAt.set(t.frame, (list = []));
-    list.push(t);
+  for (const side of [report.transitions.client, report.transitions.server]) {
+    for (const t of side) {
+      const list = transitionsAt.get(t.frame);
+      if (list === undefined) transitionsAt.set(t.frame, [t]);
+      else list.push(t);
+    }
   }
   // Within a frame, the sender's changes come first: it sent the segment before the peer got it.
   for (const e of log.entries) {
     if (e.kind !== 'segment') continue;
     const list = transitionsAt.get(e.frame);
-    if (list !== undefined && list.length > 1) list.sort((a, b) => (a.endpoint === e.from ? 0 : 1) - (b.endpoint === e.from ? 0 : 1));
+    if (list !== undefined && list.length > 1) senderFirst(list, e.from);
   }
   return {
     report,
@@ -55,6 +56,22 @@ export function flowView(flow: Flow, log: SegmentLog): FlowView {
     tsPrecision: flow.tsPrecision,
     transitionsAt,
   };
+}
+
+/**
+ * Moves the sender's changes ahead of the peer's, each side keeping its order: a stable sort on
+ * "is the sender's", without Array.prototype.sort's working arrays for lists of two to four.
+ */
+function senderFirst(list: Transition[], sender: Role): void {
+  let firstPeer = 0;
+  while (firstPeer < list.length && list[firstPeer]!.endpoint === sender) firstPeer++;
+  let next = firstPeer + 1;
+  while (next < list.length && list[next]!.endpoint !== sender) next++;
+  if (next >= list.length) return; // no change of the sender's after one of the peer's
+  const peer = list.filter((t) => t.endpoint !== sender);
+  let at = firstPeer;
+  for (let i = firstPeer; i < list.length; i++) if (list[i]!.endpoint === sender) list[at++] = list[i]!;
+  for (const t of peer) list[at++] = t;
 }
 
 /** The state of each endpoint before its first recorded change (its final state when none). */
@@ -139,10 +156,13 @@ export function warn(s: Style, text: string): string {
   return s.c.yellow(text);
 }
 
+/** flagsText per 12-bit flags value, made on first use: a capture uses a handful of them. */
+const FLAGS_TEXT: (string | undefined)[] = new Array(0x1000);
+
 /** Flags as a list of names, e.g. "SYN,ACK", "FIN,PSH,ACK"; "none" for no flags. */
 export function flagsText(flags: number): string {
-  const names = flagNames(flags);
-  return names.length === 0 ? 'none' : names.join(',');
+  const v = flags & 0x0fff;
+  return (FLAGS_TEXT[v] ??= sharedFlagNames(v).join(',') || 'none');
 }
 
 export function endpointText(e: Endpoint): string {
@@ -198,15 +218,30 @@ export function visibleLength(text: string): number {
   return text.replace(/\u001b\[[0-9;]*m/g, '').length;
 }
 
+/**
+ * Visible length of text drawn in style `s`. Without colour there are no codes to skip, and
+ * `text.length` spares visibleLength's search through (and so flattening of) a freshly
+ * concatenated string.
+ */
+export function styledLength(s: Style, text: string): number {
+  return s.c.level === 0 ? text.length : visibleLength(text);
+}
+
 /** Pads a possibly coloured string to a visible width. */
 export function padVisible(text: string, width: number): string {
   const n = visibleLength(text);
   return n >= width ? text : text + ' '.repeat(width - n);
 }
 
-/** Keeps a number and its unit on one line when wrapped ("5792 B"). */
-export function keepUnits(text: string): string {
+/** Joins each number to its unit ("5792 B") with a no-break space. */
+function keepUnits(text: string): string {
   return text.replace(/(\d) (B|kB|MB|ms|s|µs|us)\b/g, '$1\u00a0$2');
+}
+
+/** `wrap`, never breaking between a number and its unit ("5792 B"). */
+export function wrapKeepingUnits(text: string, width: number, indent: string): string[] {
+  // Text that fits is not broken anywhere: no unit to keep (and no rewriting to pay for).
+  return wrap(indent.length + text.length <= width ? text : keepUnits(text), width, indent);
 }
 
 /**
@@ -214,10 +249,28 @@ export function keepUnits(text: string): string {
  * (U+00A0) joins two words that must stay together; it is printed as a plain space.
  */
 export function wrap(text: string, width: number, indent: string): string[] {
-  // Fits on one line and has single spaces only: what wrapWords would give, without splitting.
-  if (text.length > 0 && indent.length + text.length <= width && !/^ | $|  |\u00a0/.test(text)) return [indent + text];
-  const lines = wrapWords(text, width, indent);
-  return lines.map((l) => l.replace(/\u00a0/g, ' '));
+  const n = text.length;
+  if (n === 0 || text.charCodeAt(0) === 0x20 || text.charCodeAt(n - 1) === 0x20 || text.includes('  ')) {
+    return wrapWords(text, width, indent).map((l) => l.replace(/\u00a0/g, ' '));
+  }
+  // Words one space apart (everything the renderers word-wrap): each line is the longest run of
+  // whole words that fits, so the breaks are found by searching for spaces, without splitting
+  // the text into words. Gives what wrapWords gives for such text.
+  const printed = text.includes('\u00a0') ? text.replaceAll('\u00a0', ' ') : text;
+  const room = width - indent.length;
+  const lines: string[] = [];
+  let start = 0;
+  while (n - start > room) {
+    // The last space with at most `room` characters between the line's start and it; failing
+    // that, a word longer than the room, alone on its line.
+    let end = text.lastIndexOf(' ', start + room);
+    if (end < start) end = text.indexOf(' ', start);
+    if (end < 0) break;
+    lines.push(indent + printed.slice(start, end));
+    start = end + 1;
+  }
+  lines.push(indent + printed.slice(start));
+  return lines;
 }
 
 function wrapWords(text: string, width: number, indent: string): string[] {

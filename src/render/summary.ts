@@ -7,9 +7,10 @@
 
 import { TcpFlag } from '../decode/types.js';
 import type { Role } from '../flow/lifecycle.js';
-import type { LoggedRun, LoggedSegment, Phase } from '../flow/segment-log.js';
+import type { LoggedRun, LoggedSegment, Phase, PhaseTotals } from '../flow/segment-log.js';
 import { seqRelative } from '../flow/seq.js';
-import type { Transition } from '../flow/types.js';
+import { STATE_NAMES } from '../flow/states.js';
+import type { TcpState, Transition } from '../flow/types.js';
 import type { AnalysisName } from '../flow/wireshark.js';
 import { NOTES, notesFor, type Explainer, type NoteId } from './explain.js';
 import {
@@ -24,36 +25,20 @@ import {
   synOptionsText,
   warn,
   wrap,
-  keepUnits,
+  wrapKeepingUnits,
   times,
-  visibleLength,
+  styledLength,
   type FlowView,
   type Style,
 } from './human.js';
 import { VERDICT_NAMES, type Verdict } from './verdict.js';
 
 const INDENT = '  ';
+/** Indent of a section's own lines (segments, outcomes, notes). */
 const DETAIL = '    ';
 
 function other(role: Role): Role {
   return role === 'client' ? 'server' : 'client';
-}
-
-/** Column widths shared by every segment line of one flow. */
-interface Columns {
-  frame: number;
-  time: number;
-}
-
-function columnsOf(v: FlowView): Columns {
-  let frame = 1;
-  let time = 1;
-  for (const e of v.log.entries) {
-    if (e.kind !== 'segment' || e.phase === 'data') continue;
-    frame = Math.max(frame, String(e.frame).length);
-    time = Math.max(time, offsetText(v, e.sec, e.nsec).length);
-  }
-  return { frame, time };
 }
 
 function verdictText(s: Style, verdict: Verdict): string {
@@ -62,53 +47,126 @@ function verdictText(s: Style, verdict: Verdict): string {
   return s.c.red(verdict);
 }
 
-function header(v: FlowView, s: Style): string[] {
-  const r = v.report;
-  const lines: string[] = [];
-  const who = s.c.bold(`Stream ${r.stream}`) + `  ${roleText(s, 'client', endpointText(r.client))} ${s.g.right} ${roleText(s, 'server', endpointText(r.server))}`;
-  const what = `${r.duration.toFixed(Math.min(Math.max(v.tsPrecision, 0), 9))} s  ${verdictText(s, v.verdict)}`;
-  // Long (IPv6) endpoints push the duration and verdict to a line of their own.
-  if (visibleLength(who) + 2 + visibleLength(what) <= s.width) lines.push(`${who}  ${what}`);
-  else lines.push(who, INDENT + what);
-  lines.push(
-    INDENT +
-      `${roleText(s, 'client')} sent ${plural(r.packets.client, 'segment')}, ${bytesText(r.bytes.client)}; ` +
-      `${roleText(s, 'server')} sent ${plural(r.packets.server, 'segment')}, ${bytesText(r.bytes.server)}`,
-  );
-  if (r.roles_inferred) {
-    lines.push(INDENT + warn(s, 'roles inferred: no SYN or SYN-ACK seen, the server is taken to be the end on the lower (well-known) port'));
-  } else if (r.handshake.status === 'missing') {
-    lines.push(INDENT + warn(s, "roles from the SYN-ACK: the client's SYN was not captured"));
-  }
-  return lines;
+/**
+ * The coloured words every summary repeats (roles, states, directions, headings, verdicts),
+ * coloured once per Style: a chalk call costs more than the few characters it wraps, and each
+ * flow needs dozens of them.
+ */
+interface Words {
+  client: string;
+  server: string;
+  state: Record<TcpState, string>;
+  verdict: Record<Verdict, string>;
+  /** "client → server" and "client ← server". */
+  fromClient: string;
+  fromServer: string;
+  /** " → " between the states of one endpoint, " · " between the endpoints. */
+  then: string;
+  and: string;
+  check: string;
+  handshake: string;
+  data: string;
+  teardown: string;
+  ends: string;
+  unusual: string;
 }
 
-function directionText(s: Style, from: Role): string {
-  return from === 'client'
-    ? `${roleText(s, 'client')} ${s.g.right} ${roleText(s, 'server')}`
-    : `${roleText(s, 'client')} ${s.g.left} ${roleText(s, 'server')}`;
+const wordsByStyle = new WeakMap<Style, Words>();
+
+function wordsOf(s: Style): Words {
+  let w = wordsByStyle.get(s);
+  if (w === undefined) {
+    const client = roleText(s, 'client');
+    const server = roleText(s, 'server');
+    w = {
+      client,
+      server,
+      state: Object.fromEntries(STATE_NAMES.map((st) => [st, stateText(s, st)])) as Record<TcpState, string>,
+      verdict: Object.fromEntries(VERDICT_NAMES.map((v) => [v, verdictText(s, v)])) as Record<Verdict, string>,
+      fromClient: `${client} ${s.g.right} ${server}`,
+      fromServer: `${client} ${s.g.left} ${server}`,
+      then: ` ${s.g.right} `,
+      and: ` ${s.g.dot} `,
+      check: s.c.green(s.g.check),
+      handshake: INDENT + s.c.bold('Handshake'),
+      data: INDENT + s.c.bold('Data'),
+      teardown: INDENT + s.c.bold('Teardown'),
+      ends: INDENT + s.c.bold('Ends'),
+      unusual: INDENT + s.c.bold('Unusual'),
+    };
+    wordsByStyle.set(s, w);
+  }
+  return w;
+}
+
+/** Column widths shared by every segment line of one flow, and each listed segment's time. */
+interface Columns {
+  frame: number;
+  time: number;
+  /** Offsets from the flow's start, by index in the log (listed segments only). */
+  times: string[];
+  /** Where the lines under a segment line start: under its direction. */
+  indent: string;
+}
+
+function columnsOf(v: FlowView): Columns {
+  let frame = 1;
+  let time = 1;
+  const entries = v.log.entries;
+  const times: string[] = new Array<string>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (e.kind !== 'segment' || e.phase === 'data') continue;
+    const t = offsetText(v, e.sec, e.nsec);
+    times[i] = t;
+    frame = Math.max(frame, String(e.frame).length);
+    time = Math.max(time, t.length);
+  }
+  return { frame, time, times, indent: INDENT + INDENT + ' '.repeat(frame + 1 + 2 + time + 2) };
+}
+
+function header(out: string[], v: FlowView, s: Style, w: Words): void {
+  const r = v.report;
+  const who = s.c.bold(`Stream ${r.stream}`) + `  ${roleText(s, 'client', endpointText(r.client))} ${s.g.right} ${roleText(s, 'server', endpointText(r.server))}`;
+  const what = `${r.duration.toFixed(Math.min(Math.max(v.tsPrecision, 0), 9))} s  ${w.verdict[v.verdict]}`;
+  // Long (IPv6) endpoints push the duration and verdict to a line of their own.
+  if (styledLength(s, who) + 2 + styledLength(s, what) <= s.width) out.push(`${who}  ${what}`);
+  else out.push(who, INDENT + what);
+  out.push(
+    INDENT +
+      `${w.client} sent ${plural(r.packets.client, 'segment')}, ${bytesText(r.bytes.client)}; ` +
+      `${w.server} sent ${plural(r.packets.server, 'segment')}, ${bytesText(r.bytes.server)}`,
+  );
+  if (r.roles_inferred) {
+    out.push(INDENT + warn(s, 'roles inferred: no SYN or SYN-ACK seen, the server is taken to be the end on the lower (well-known) port'));
+  } else if (r.handshake.status === 'missing') {
+    out.push(INDENT + warn(s, "roles from the SYN-ACK: the client's SYN was not captured"));
+  }
+}
+
+/** What a transition's cause says in parentheses ("crossed in flight"), or null. */
+function parenthetical(cause: string): string | null {
+  if (!cause.endsWith(')')) return null;
+  const open = cause.indexOf('(');
+  return open < 0 ? null : cause.slice(open + 1, -1);
 }
 
 /** "client CLOSED → SYN_SENT · server LISTEN → SYN_RCVD", chaining several changes of one end. */
-export function transitionsText(s: Style, list: Transition[]): string {
-  const parts: string[] = [];
+function transitionsText(w: Words, list: readonly Transition[]): string {
+  let text = '';
   let i = 0;
   while (i < list.length) {
-    const t = list[i]!;
-    let text = `${roleText(s, t.endpoint)} ${stateText(s, t.from)}`;
-    let j = i;
+    const endpoint = list[i]!.endpoint;
+    if (i > 0) text += w.and;
+    text += `${w[endpoint]} ${w.state[list[i]!.from]}`;
     let why = '';
-    while (j < list.length && list[j]!.endpoint === t.endpoint) {
-      text += ` ${s.g.right} ${stateText(s, list[j]!.to)}`;
-      const m = /\((.*)\)$/.exec(list[j]!.cause);
-      if (m) why = m[1]!;
-      j++;
+    for (; i < list.length && list[i]!.endpoint === endpoint; i++) {
+      text += w.then + w.state[list[i]!.to];
+      why = parenthetical(list[i]!.cause) ?? why;
     }
     if (why !== '') text += ` (${why})`;
-    parts.push(text);
-    i = j;
   }
-  return parts.join(` ${s.g.dot} `);
+  return text;
 }
 
 /**
@@ -116,7 +174,7 @@ export function transitionsText(s: Style, list: Transition[]): string {
  * receiver out of SYN_RCVD (or that the engine found wrong). The verdict is the engine's
  * (lifecycle.ts handshake_ack_mismatch); this only writes it.
  */
-function ackCheck(v: FlowView, s: Style, e: LoggedSegment): string | null {
+function ackCheck(v: FlowView, s: Style, w: Words, e: LoggedSegment): string | null {
   if (!(e.flags & TcpFlag.ACK) || e.phase !== 'open') return null;
   const peer = other(e.from);
   const isn = v.report.handshake.isn[peer];
@@ -128,37 +186,38 @@ function ackCheck(v: FlowView, s: Style, e: LoggedSegment): string | null {
   if (mismatch) return warn(s, `ack ${s.g.cross} expected ${who}+1`);
   const rel = seqRelative(e.ack, isn);
   const synData = v.counters.syn_data[peer];
-  if (rel === 1) return `ack = ${who}+1 ${s.c.green(s.g.check)}` + (synData > 0 ? ` (the SYN's ${synData} data bytes not acknowledged)` : '');
-  if (synData > 0 && rel === 1 + synData) return `ack = ${who}+1+${synData} ${s.c.green(s.g.check)} (SYN and its data)`;
+  if (rel === 1) return `ack = ${who}+1 ${w.check}` + (synData > 0 ? ` (the SYN's ${synData} data bytes not acknowledged)` : '');
+  if (synData > 0 && rel === 1 + synData) return `ack = ${who}+1+${synData} ${w.check} (SYN and its data)`;
   return `ack = ${who}+${rel}`;
 }
 
-function segmentLines(v: FlowView, s: Style, cols: Columns, e: LoggedSegment): string[] {
-  const time = offsetText(v, e.sec, e.nsec).padStart(cols.time);
-  let text = `${INDENT}${INDENT}#${String(e.frame).padEnd(cols.frame)}  ${time}  ${directionText(s, e.from)}  ${flagsText(e.flags).padEnd(7)} seq ${e.relSeq}`;
+function segmentLines(out: string[], v: FlowView, s: Style, w: Words, cols: Columns, e: LoggedSegment, time: string): void {
+  const direction = e.from === 'client' ? w.fromClient : w.fromServer;
+  let text = `${INDENT}${INDENT}#${String(e.frame).padEnd(cols.frame)}  ${time.padStart(cols.time)}  ${direction}  ${flagsText(e.flags).padEnd(7)} seq ${e.relSeq}`;
   if (e.flags & TcpFlag.ACK) text += ` ack ${e.relAck}`;
   if (e.len > 0) text += ` len ${e.len}`;
   if (e.repeat) text += ' ' + warn(s, '(sent again)');
-  const tags = e.analysis.filter((a) => !(e.repeat && a === 'retransmission'));
-  if (tags.length > 0) text += ' ' + warn(s, `[${tags.join(', ')}]`);
-  const lines = [text];
-  const indent = INDENT + INDENT + ' '.repeat(cols.frame + 1 + 2 + cols.time + 2);
-  const check = ackCheck(v, s, e);
-  if (check !== null) lines.push(indent + check);
-  if (e.synOptions !== null && !e.repeat) lines.push(...wrap(`offers ${synOptionsText(e.synOptions)}`, s.width, indent));
+  if (e.analysis.length > 0) {
+    const tags = e.analysis.filter((a) => !(e.repeat && a === 'retransmission'));
+    if (tags.length > 0) text += ' ' + warn(s, `[${tags.join(', ')}]`);
+  }
+  out.push(text);
+  const indent = cols.indent;
+  const check = ackCheck(v, s, w, e);
+  if (check !== null) out.push(indent + check);
+  if (e.synOptions !== null && !e.repeat) pushAll(out, wrap(`offers ${synOptionsText(e.synOptions)}`, s.width, indent));
   const ts = v.transitionsAt.get(e.frame);
   if (ts !== undefined && ts.length > 0) {
-    const one = indent + transitionsText(s, ts);
-    if (visibleLength(one) <= s.width) lines.push(one);
+    const one = indent + transitionsText(w, ts);
+    if (styledLength(s, one) <= s.width) out.push(one);
     else for (const role of ['client', 'server'] as const) {
       const mine = ts.filter((t) => t.endpoint === role);
-      if (mine.length > 0) lines.push(indent + transitionsText(s, mine));
+      if (mine.length > 0) out.push(indent + transitionsText(w, mine));
     }
   }
-  return lines;
 }
 
-function runLines(s: Style, r: LoggedRun): string[] {
+function runLines(out: string[], s: Style, r: LoggedRun): void {
   const parts: string[] = [];
   for (const role of ['client', 'server'] as const) {
     const side = r[role];
@@ -168,25 +227,25 @@ function runLines(s: Style, r: LoggedRun): string[] {
     parts.push(p + ')');
   }
   const frames = r.firstFrame === r.lastFrame ? `frame ${r.firstFrame}` : `frames ${r.firstFrame}${s.g.dash}${r.lastFrame}`;
-  const body = wrap(keepUnits(`${frames}: ${parts.join(', ')}`), s.width - 6, '');
-  return [`${INDENT}${INDENT}${s.g.ellipsis} ${body[0]}`, ...body.slice(1).map((l) => `${INDENT}${INDENT}${' '.repeat(s.g.ellipsis.length + 1)}${l}`)];
+  const body = wrapKeepingUnits(`${frames}: ${parts.join(', ')}`, s.width - 6, '');
+  out.push(`${INDENT}${INDENT}${s.g.ellipsis} ${body[0]}`);
+  for (let i = 1; i < body.length; i++) out.push(`${INDENT}${INDENT}${' '.repeat(s.g.ellipsis.length + 1)}${body[i]}`);
 }
 
-function phaseLines(v: FlowView, s: Style, cols: Columns, phase: Phase): string[] {
-  const lines: string[] = [];
-  for (const e of v.log.entries) {
+function phaseLines(out: string[], v: FlowView, s: Style, w: Words, cols: Columns, phase: Phase): void {
+  const entries = v.log.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
     if (e.phase !== phase) continue;
-    if (e.kind === 'segment') lines.push(...segmentLines(v, s, cols, e));
-    else lines.push(...runLines(s, e));
+    if (e.kind === 'segment') segmentLines(out, v, s, w, cols, e, cols.times[i]!);
+    else runLines(out, s, e);
   }
-  return lines;
 }
 
-function handshakeOutcome(v: FlowView, s: Style): string[] {
+function handshakeOutcome(out: string[], v: FlowView, s: Style): void {
   const r = v.report;
   const hs = r.handshake;
-  const out: string[] = [];
-  const say = (text: string, colour?: (t: string) => string) => out.push(...wrapped(s, text, colour));
+  const say = (text: string, colour?: (t: string) => string) => detailLines(out, s, text, colour);
   const warnOf = (t: string) => warn(s, t);
   switch (hs.status) {
     case 'complete':
@@ -221,25 +280,22 @@ function handshakeOutcome(v: FlowView, s: Style): string[] {
   }
   if (hs.status === 'missing' || hs.status === 'refused' || hs.status === 'syn-only') {
     if (hs.syn_retransmissions > 0 && hs.status !== 'syn-only') say(`The client re-sent its SYN ${times(hs.syn_retransmissions)}.`, warnOf);
-    return out;
+    return;
   }
   const n = hs.negotiated;
   const c = hs.options.client;
   const sv = hs.options.server;
-  const agreed: string[] = [];
-  agreed.push(n.mss !== null ? `MSS ${n.mss}` : 'no MSS option (536 assumed, RFC 9293 §3.7.1)');
+  let agreed = 'Agreed: ' + (n.mss !== null ? `MSS ${n.mss}` : 'no MSS option (536 assumed, RFC 9293 §3.7.1)');
   if (n.wscale !== null) {
-    agreed.push(`window scaling on (client ${s.g.times}${2 ** n.wscale.client}, server ${s.g.times}${2 ** n.wscale.server})`);
+    agreed += `, window scaling on (client ${s.g.times}${2 ** n.wscale.client}, server ${s.g.times}${2 ** n.wscale.server})`;
   } else if (c === null || sv === null) {
-    agreed.push(`window scaling unknown (${c === null ? "client's SYN" : "server's SYN-ACK"} not seen)`);
+    agreed += `, window scaling unknown (${c === null ? "client's SYN" : "server's SYN-ACK"} not seen)`;
   } else {
     const missing = c.wscale === null && sv.wscale === null ? 'neither SYN offered it' : c.wscale === null ? "the client's SYN did not offer it" : "the server's SYN-ACK did not offer it";
-    agreed.push(`window scaling off (${missing})`);
+    agreed += `, window scaling off (${missing})`;
   }
-  agreed.push(`SACK ${n.sack ? 'yes' : 'no'}`);
-  agreed.push(`timestamps ${n.timestamps ? 'yes' : 'no'}`);
-  agreed.push(`ECN ${n.ecn ? 'yes' : 'no'}`);
-  say(`Agreed: ${agreed.join(', ')}.`);
+  agreed += `, SACK ${n.sack ? 'yes' : 'no'}, timestamps ${n.timestamps ? 'yes' : 'no'}, ECN ${n.ecn ? 'yes' : 'no'}.`;
+  say(agreed);
   if (hs.syn_retransmissions > 0) {
     say(`The client sent its SYN ${times(hs.syn_retransmissions + 1)} (${plural(hs.syn_retransmissions, 'retransmission')}) before it was answered.`, warnOf);
   }
@@ -249,12 +305,17 @@ function handshakeOutcome(v: FlowView, s: Style): string[] {
   else if (c?.tfo && c.tfo.cookie === '') {
     say(`The client asked for a TCP Fast Open cookie${sv?.tfo && sv.tfo.cookie !== '' ? ` and the server gave one (${sv.tfo.cookie.length / 2} bytes)` : ''}.`);
   }
-  return out;
 }
 
 /** Plain text wrapped to the width at the detail indent, then coloured line by line. */
-function wrapped(s: Style, text: string, colour: (t: string) => string = (t) => t): string[] {
-  return wrap(keepUnits(text), s.width, INDENT + DETAIL.slice(2)).map((l) => INDENT + DETAIL.slice(2) + colour(l.slice(INDENT.length + 2)));
+function detailLines(out: string[], s: Style, text: string, colour?: (t: string) => string): void {
+  const lines = wrapKeepingUnits(text, s.width, DETAIL);
+  if (colour === undefined) pushAll(out, lines);
+  else for (const l of lines) out.push(DETAIL + colour(l.slice(DETAIL.length)));
+}
+
+function pushAll(out: string[], lines: readonly string[]): void {
+  for (const l of lines) out.push(l);
 }
 
 /** Plain words for tshark's analysis flag names. */
@@ -276,32 +337,32 @@ const ANALYSIS_WORDS: Record<AnalysisName, [string, string]> = {
   reused_ports: ['SYN on reused ports', 'SYNs on reused ports'],
 };
 
+const ANALYSIS_ORDER = Object.keys(ANALYSIS_WORDS) as AnalysisName[];
+
 function analysisText(v: FlowView): string | null {
   const counts = v.report.analysis;
-  const parts: string[] = [];
-  for (const name of Object.keys(ANALYSIS_WORDS) as AnalysisName[]) {
+  let text: string | null = null;
+  for (const name of ANALYSIS_ORDER) {
     const n = counts[name];
-    if (n > 0) parts.push(`${n} ${ANALYSIS_WORDS[name][n === 1 ? 0 : 1]}`);
+    if (n > 0) text = (text === null ? '' : text + ', ') + `${n} ${ANALYSIS_WORDS[name][n === 1 ? 0 : 1]}`;
   }
-  return parts.length === 0 ? null : parts.join(', ');
+  return text;
 }
 
-function dataLines(v: FlowView, s: Style): string[] {
-  const t = v.log.totals.data;
-  const lines: string[] = [];
+function dataLines(out: string[], v: FlowView, s: Style, w: Words, t: PhaseTotals['data']): void {
   if (t.client.segments + t.server.segments === 0) {
-    lines.push(INDENT + s.c.bold('Data') + '  none between the handshake and the teardown');
+    out.push(w.data + '  none between the handshake and the teardown');
   } else {
     const text =
       `client sent ${plural(t.client.segments, 'segment')} (${bytesText(t.client.bytes)}), ` +
       `server sent ${plural(t.server.segments, 'segment')} (${bytesText(t.server.bytes)})`;
     const body = wrap(text, s.width - 6, '');
-    lines.push(INDENT + s.c.bold('Data') + '  ' + body[0], ...body.slice(1).map((l) => INDENT + DETAIL.slice(2) + l));
+    out.push(w.data + '  ' + body[0]);
+    for (let i = 1; i < body.length; i++) out.push(DETAIL + body[i]);
   }
   const a = analysisText(v);
-  if (a === null) lines.push(INDENT + DETAIL.slice(2) + 'tshark analysis: nothing flagged');
-  else lines.push(...wrapped(s, `tshark analysis (whole flow): ${a}`, (t) => warn(s, t)));
-  return lines;
+  if (a === null) out.push(DETAIL + 'tshark analysis: nothing flagged');
+  else detailLines(out, s, `tshark analysis (whole flow): ${a}`, (t) => warn(s, t));
 }
 
 const TEARDOWN_KIND: Record<string, string> = {
@@ -313,73 +374,76 @@ const TEARDOWN_KIND: Record<string, string> = {
   none: 'none seen',
 };
 
-function teardownLines(v: FlowView, s: Style, cols: Columns): string[] {
+function teardownLines(out: string[], v: FlowView, s: Style, w: Words, cols: Columns): void {
   const r = v.report;
   const td = r.teardown;
-  const lines: string[] = [];
   let head = TEARDOWN_KIND[td.kind]!;
   if (td.kind === 'reset') head += ` by the ${td.reset_by === 'both' ? 'client and the server' : (td.reset_by ?? td.initiator ?? 'unknown')}, no FIN exchange`;
   else if (td.initiator === 'both') head += ', both closed at once';
   else if (td.initiator !== null) head += `, the ${td.initiator} closed first`;
   const body = wrap(head, s.width - 12, '');
-  lines.push(`${INDENT}${s.c.bold('Teardown')}  ${body[0]}`, ...body.slice(1).map((l) => INDENT + DETAIL.slice(2) + l));
-  lines.push(...phaseLines(v, s, cols, 'close'));
-  const say = (text: string, colour?: (t: string) => string) => lines.push(...wrapped(s, text, colour));
+  out.push(`${w.teardown}  ${body[0]}`);
+  for (let i = 1; i < body.length; i++) out.push(DETAIL + body[i]);
+  phaseLines(out, v, s, w, cols, 'close');
   const warnOf = (t: string) => warn(s, t);
   if (td.bytes_after_fin > 0 && td.initiator !== null && td.initiator !== 'both') {
     const passive = td.initiator === 'client' ? 'server' : 'client';
-    say(`Half-close: the ${passive} sent ${bytesText(td.bytes_after_fin)} after the ${td.initiator}'s FIN.`);
+    detailLines(out, s, `Half-close: the ${passive} sent ${bytesText(td.bytes_after_fin)} after the ${td.initiator}'s FIN.`);
   }
   const fin = v.counters.fin_retransmissions;
   for (const role of ['client', 'server'] as const) {
-    if (fin[role] > 0) say(`The ${role} re-sent its FIN ${times(fin[role])}.`, warnOf);
+    if (fin[role] > 0) detailLines(out, s, `The ${role} re-sent its FIN ${times(fin[role])}.`, warnOf);
   }
   const fs = r.final_state;
   const tw = (role: Role) => (fs[role] === 'TIME_WAIT' ? ` (for 2${s.g.times}MSL)` : '');
-  lines.push(`${INDENT}${DETAIL.slice(2)}Final states: ${roleText(s, 'client')} ${stateText(s, fs.client)}${tw('client')}, ${roleText(s, 'server')} ${stateText(s, fs.server)}${tw('server')}`);
-  return lines;
+  out.push(`${DETAIL}Final states: ${w.client} ${w.state[fs.client]}${tw('client')}, ${w.server} ${w.state[fs.server]}${tw('server')}`);
 }
 
-function unusualLines(v: FlowView, s: Style): string[] {
-  const items = v.lifecycle.anomalies.map((a) => `frame ${a.frame}: ${a.detail}`);
-  if (v.log.dropped > 0) items.push(`${plural(v.log.dropped, 'more state-changing segment')} not listed (the per-flow log is full)`);
-  if (items.length === 0) return [];
-  return [INDENT + s.c.bold('Unusual'), ...items.map((t) => INDENT + DETAIL.slice(2) + warn(s, t))];
+function unusualLines(out: string[], v: FlowView, s: Style, w: Words): void {
+  const anomalies = v.lifecycle.anomalies;
+  const dropped = v.log.dropped;
+  if (anomalies.length === 0 && dropped === 0) return;
+  out.push(w.unusual);
+  for (const a of anomalies) out.push(DETAIL + warn(s, `frame ${a.frame}: ${a.detail}`));
+  if (dropped > 0) out.push(DETAIL + warn(s, `${plural(dropped, 'more state-changing segment')} not listed (the per-flow log is full)`));
 }
 
-function noteLines(s: Style, ids: NoteId[]): string[] {
-  const out: string[] = [];
+function noteLines(out: string[], s: Style, ids: NoteId[]): void {
   for (const id of ids) {
-    const body = wrap('Note: ' + NOTES[id], s.width, INDENT + DETAIL.slice(2));
+    const body = wrap('Note: ' + NOTES[id], s.width, DETAIL);
     body[0] = body[0]!.replace('Note:', s.c.dim('Note:'));
-    out.push(...body);
+    pushAll(out, body);
   }
-  return out;
 }
 
 /** The summary of one flow, ending with a blank line. */
 export function summaryText(v: FlowView, s: Style, ex: Explainer): string {
+  const w = wordsOf(s);
   const cols = columnsOf(v);
-  const notes = notesFor(v);
-  const lines = header(v, s);
-  lines.push(INDENT + s.c.bold('Handshake'));
-  lines.push(...phaseLines(v, s, cols, 'open'));
-  lines.push(...handshakeOutcome(v, s));
-  lines.push(...noteLines(s, ex.take(notes.handshake)));
-  const established = v.log.totals.data.client.segments + v.log.totals.data.server.segments > 0 || v.log.entries.some((e) => e.phase !== 'open');
+  // Which notes apply takes some work; without --explain none is ever shown.
+  const notes = ex.enabled ? notesFor(v) : null;
+  const out: string[] = [];
+  header(out, v, s, w);
+  out.push(w.handshake);
+  phaseLines(out, v, s, w, cols, 'open');
+  handshakeOutcome(out, v, s);
+  if (notes !== null) noteLines(out, s, ex.take(notes.handshake));
+  const data = v.log.totals.data;
+  const established = data.client.segments + data.server.segments > 0 || v.log.entries.some((e) => e.phase !== 'open');
+  const fs = v.report.final_state;
   if (established) {
-    lines.push(...dataLines(v, s));
-    lines.push(...teardownLines(v, s, cols));
+    dataLines(out, v, s, w, data);
+    teardownLines(out, v, s, w, cols);
   } else if (v.report.teardown.kind !== 'reset' || v.report.handshake.status !== 'refused') {
-    const fs = v.report.final_state;
-    lines.push(`${INDENT}${s.c.bold('Ends')}  never established; final states: ${roleText(s, 'client')} ${stateText(s, fs.client)}, ${roleText(s, 'server')} ${stateText(s, fs.server)}`);
+    out.push(`${w.ends}  never established; final states: ${w.client} ${w.state[fs.client]}, ${w.server} ${w.state[fs.server]}`);
   } else {
-    const fs = v.report.final_state;
-    lines.push(`${INDENT}${s.c.bold('Ends')}  final states: ${roleText(s, 'client')} ${stateText(s, fs.client)}, ${roleText(s, 'server')} ${stateText(s, fs.server)}`);
+    out.push(`${w.ends}  final states: ${w.client} ${w.state[fs.client]}, ${w.server} ${w.state[fs.server]}`);
   }
-  lines.push(...noteLines(s, ex.take(notes.teardown)));
-  lines.push(...unusualLines(v, s));
-  return lines.join('\n') + '\n\n';
+  if (notes !== null) noteLines(out, s, ex.take(notes.teardown));
+  unusualLines(out, v, s, w);
+  // Two empty lines more: the text ends with a blank line.
+  out.push('', '');
+  return out.join('\n');
 }
 
 /** The closing block: flows counted per verdict, in the VERDICTS order. */
