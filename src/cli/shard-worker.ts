@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   let chunks = 0;
   const send = (): void => {
     const { batch: b, transfer } = batch.seal(progress);
-    unwritten += b.bytes.length + (b.texts?.text.length ?? 0);
+    unwritten += b.bytes.length + (b.texts?.length ?? 0);
     post({ type: 'batch', batch: b }, transfer);
     batch = new RecordBatch();
   };

@@ -71,9 +71,10 @@ export interface HumanShardSpec {
 export interface FlowTexts {
   streams: Float64Array;
   frames: Float64Array;
-  /** End of each flow's text in `text` (each starts where the previous ended). */
-  ends: Uint32Array;
-  text: string;
+  /** One string each: the main thread may keep some a long time, and a slice keeps its whole parent alive. */
+  texts: string[];
+  /** Their total length. */
+  length: number;
 }
 
 /** Records a shard sends at once, with its progress. */
@@ -114,10 +115,10 @@ export class RecordBatch {
   private readonly creations: number[] = [];
   private readonly endedStreams: number[] = [];
   private text = '';
-  private readonly flowTexts: { streams: number[]; frames: number[]; ends: number[]; text: string } = { streams: [], frames: [], ends: [], text: '' };
+  private readonly flowTexts: { streams: number[]; frames: number[]; texts: string[]; length: number } = { streams: [], frames: [], texts: [], length: 0 };
 
   get byteLength(): number {
-    return this.text.length + this.flowTexts.text.length;
+    return this.text.length + this.flowTexts.length;
   }
 
   /** A flow's text (human output), by its global stream number and hand-over frame. */
@@ -125,8 +126,8 @@ export class RecordBatch {
     const t = this.flowTexts;
     t.streams.push(stream);
     t.frames.push(frame);
-    t.text += text;
-    t.ends.push(t.text.length);
+    t.texts.push(text);
+    t.length += text.length;
   }
 
   /**
@@ -175,7 +176,7 @@ export class RecordBatch {
     const t = this.flowTexts;
     const texts = t.streams.length === 0
       ? undefined
-      : { streams: Float64Array.from(t.streams), frames: Float64Array.from(t.frames), ends: Uint32Array.from(t.ends), text: t.text };
+      : { streams: Float64Array.from(t.streams), frames: Float64Array.from(t.frames), texts: t.texts, length: t.length };
     return {
       batch: { progress, keys, splits, ends, bytes, creations, ended, texts },
       transfer: [keys.buffer, splits.buffer, ends.buffer, bytes.buffer, creations.buffer, ended.buffer] as ArrayBuffer[],
@@ -419,15 +420,20 @@ export async function runShardedHuman(
   const set = new ShardSet(input, jobs, job, io);
   const shards = set.shards;
   /** Texts waiting for a lower stream (beyond a budget, on disk), and their hand-over frames. */
-  const texts = new TextSpill<number>();
+  const texts = new TextSpill();
   const frames = new Map<number, number>();
   let nextStream = 0;
   let nextOut = 0;
   let written = 0;
-  const write = (text: string): void => {
-    if (text.length === 0) return;
-    io.stdout(text);
-    written += Buffer.byteLength(text);
+  const out = {
+    stdout(text: string): void {
+      io.stdout(text);
+      written += Buffer.byteLength(text);
+    },
+    stdoutBytes(bytes: Uint8Array): void {
+      io.stdoutBytes(bytes);
+      written += bytes.length;
+    },
   };
   try {
     for (;;) {
@@ -443,24 +449,19 @@ export async function runShardedHuman(
       const acks = shards.map(() => 0);
       shards.forEach((s, i) => {
         for (const t of s.texts) {
-          let start = 0;
           for (let k = 0; k < t.streams.length; k++) {
-            texts.set(t.streams[k]!, t.text.slice(start, t.ends[k]));
+            texts.set(t.streams[k]!, t.texts[k]!);
             frames.set(t.streams[k]!, t.frames[k]!);
-            start = t.ends[k]!;
           }
-          acks[i]! += t.text.length;
+          acks[i]! += t.length;
         }
         s.texts.length = 0;
       });
       const progress = set.progress;
-      let wrote = false;
-      for (let f = frames.get(nextOut); f !== undefined && f <= progress; f = frames.get(nextOut)) {
-        frames.delete(nextOut);
-        write(texts.take(nextOut)!);
-        nextOut++;
-        wrote = true;
-      }
+      let until = nextOut;
+      for (let f = frames.get(until); f !== undefined && f <= progress; f = frames.get(until)) frames.delete(until++);
+      const wrote = until > nextOut;
+      if (wrote) nextOut = texts.writeRun(nextOut, out, until);
       // Credit goes back once the output has room again, so a slow reader slows the shards.
       if (wrote) await io.backpressure?.();
       acks.forEach((n, i) => {
@@ -475,7 +476,7 @@ export async function runShardedHuman(
   }
   if (set.diverged !== null) return { how: 'one-thread', written };
   // Every stream was drawn by exactly one shard; anything left still comes out, in order.
-  for (const s of [...texts.keys()].sort((a, b) => a - b)) write(texts.take(s)!);
+  for (const s of [...texts.keys()].sort((a, b) => a - b)) texts.writeRun(s, out);
   texts.close();
   const tally = new Map<string, number>();
   for (const s of shards) for (const [v, n] of s.tally ?? []) tally.set(v, (tally.get(v) ?? 0) + n);

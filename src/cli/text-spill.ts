@@ -92,12 +92,12 @@ export class TextSpill {
   }
 
   /**
-   * Writes the texts of streams `from`, `from + 1`, ... to `out` for as long as there are any
-   * here, forgetting them; returns the first stream with none. Text from disk goes out as the
+   * Writes the texts of streams `from`, `from + 1`, ... (below `until`) to `out` for as long as
+   * there are any here, forgetting them; returns the first stream not written. Text from disk goes out as the
    * UTF-8 bytes it was kept as, gathered into large writes: decoding it only for the output to
    * encode it again would cost more than the rest of the spilling.
    */
-  writeRun(from: number, out: TextOutput): number {
+  writeRun(from: number, out: TextOutput, until = Infinity): number {
     let batch: Buffer | null = null;
     let used = 0;
     const flush = (): void => {
@@ -106,7 +106,7 @@ export class TextSpill {
       used = 0;
     };
     let stream = from;
-    for (let entry = this.held.get(stream); entry !== undefined; entry = this.held.get(++stream)) {
+    for (let entry = this.held.get(stream); entry !== undefined && stream < until; entry = this.held.get(++stream)) {
       this.held.delete(stream);
       if (typeof entry === 'string') {
         this.inMemory -= entry.length;
