@@ -25,6 +25,8 @@ const BLOCK = 1 << 20;
  * spill of the large benchmark capture some twenty-eight times over).
  */
 const READ_BLOCK = 4 << 20;
+/** Blocks kept read back at once (see TextSpill.readBlocks). */
+const READ_BLOCKS = 4;
 /**
  * Bytes of released text per output write. Each write is a new buffer handed over to the output
  * (which may hold on to it after the call). Megabyte buffers, one after another, make V8 collect
@@ -48,10 +50,12 @@ export class TextSpill {
   /** Set-aside bytes not yet written to the file, starting at offset `end - pendingLength`. */
   private readonly pendingWrite = Buffer.allocUnsafe(BLOCK);
   private pendingLength = 0;
-  /** One block read back: texts are mostly taken in the order they were set aside. */
-  private readBlock = Buffer.allocUnsafe(READ_BLOCK);
-  private readStart = 0;
-  private readLength = 0;
+  /**
+   * Blocks read back, most recently used first. One would do when texts are taken in about the
+   * order they were set aside (one thread); several threads drawing flows (shards.ts) set
+   * aside interleaved runs of streams, and the reads alternate between a few places.
+   */
+  private readBlocks: { buf: Buffer; start: number; length: number }[] = [];
   /** Entries on disk not yet taken: at 0 the file is written from its start again. */
   private onDisk = 0;
   /** Their bytes: what one run can write at most. */
@@ -124,7 +128,7 @@ export class TextSpill {
       if (--this.onDisk === 0) {
         this.end = 0;
         this.pendingLength = 0;
-        this.readLength = 0;
+        this.readBlocks = [];
       }
     }
     flush();
@@ -143,19 +147,27 @@ export class TextSpill {
   private read(e: OnDisk): Buffer {
     const pendingStart = this.end - this.pendingLength;
     if (e.offset >= pendingStart) return this.pendingWrite.subarray(e.offset - pendingStart, e.offset - pendingStart + e.length);
-    if (e.offset < this.readStart || e.offset + e.length > this.readStart + this.readLength) {
+    const blocks = this.readBlocks;
+    let i = 0;
+    while (i < blocks.length && (e.offset < blocks[i]!.start || e.offset + e.length > blocks[i]!.start + blocks[i]!.length)) i++;
+    let block = blocks[i];
+    if (block === undefined) {
       // Flows end roughly in stream order, so the next texts taken lie just after this one or
       // a little before it: read a block that starts a quarter block earlier.
       const start = e.length > READ_BLOCK / 2 ? e.offset : Math.max(0, e.offset - READ_BLOCK / 4);
       const size = Math.max(READ_BLOCK, e.offset + e.length - start);
-      if (this.readBlock.length < size) this.readBlock = Buffer.allocUnsafe(size);
+      const reuse = blocks.length >= READ_BLOCKS ? blocks.pop()!.buf : null;
+      const buf = reuse !== null && reuse.length >= size ? reuse : Buffer.allocUnsafe(size);
       const wanted = Math.min(size, pendingStart - start);
-      const got = this.file.readAt(this.readBlock, wanted, start);
+      const got = this.file.readAt(buf, wanted, start);
       if (start + got < e.offset + e.length) throw new Error('text set aside on disk is shorter than written');
-      this.readStart = start;
-      this.readLength = got;
+      block = { buf, start, length: got };
+      blocks.unshift(block);
+    } else if (i > 0) {
+      blocks.splice(i, 1);
+      blocks.unshift(block);
     }
-    return this.readBlock.subarray(e.offset - this.readStart, e.offset - this.readStart + e.length);
+    return block.buf.subarray(e.offset - block.start, e.offset - block.start + e.length);
   }
 
   private flushPending(): void {
