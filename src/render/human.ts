@@ -250,6 +250,7 @@ export function wrapKeepingUnits(text: string, width: number, indent: string): s
  */
 export function wrap(text: string, width: number, indent: string): string[] {
   const n = text.length;
+  // Leading, trailing or doubled spaces (and empty text): filled word by word.
   if (n === 0 || text.charCodeAt(0) === 0x20 || text.charCodeAt(n - 1) === 0x20 || text.includes('  ')) {
     return wrapWords(text, width, indent).map((l) => l.replace(/\u00a0/g, ' '));
   }
