@@ -56,20 +56,27 @@ export function parseJobs(value: string): number {
   return n;
 }
 
-/**
- * -j, --jobs N: several inputs are analysed N at a time, each on its own worker thread (the
- * default uses every core); `flows --format ndjson` also shares one large file's flows out over
- * threads (shards.ts). Output is the same as with --jobs 1, byte for byte.
- */
 /** -j, --jobs N for summary and ladder: one large file's flows drawn on N threads (shards.ts). */
 export function shardJobsOption(): Option {
-  return new Option('-j, --jobs <n>', 'threads to share one large uncompressed capture file over (same output)')
-    .argParser(parseJobs)
-    .default(availableParallelism(), 'number of cores');
+  return new Option('-j, --jobs <n>', `threads to share one large uncompressed capture file over (same output; default 1: ${SHARDING_NOTE})`).argParser(parseJobs);
 }
 
+/**
+ * -j, --jobs N: several inputs are analysed N at a time, each on its own worker thread (the
+ * default uses every core); one large file's flows are shared out over N threads only when
+ * asked for (shards.ts). Output is the same as with --jobs 1, byte for byte.
+ */
 export function jobsOption(formats: string): Option {
-  return new Option('-j, --jobs <n>', `several capture files in ${formats}: how many to analyse at once, each on its own thread (same output)`)
-    .argParser(parseJobs)
-    .default(availableParallelism(), 'number of cores');
+  return new Option(
+    '-j, --jobs <n>',
+    `threads: several capture files in ${formats} are analysed this many at once (default: the number of cores); one large uncompressed file is shared out over them when given (${SHARDING_NOTE}) — same output`,
+  ).argParser(parseJobs);
+}
+
+/** Why sharing one file out is not the default. */
+const SHARDING_NOTE = 'it pays with cores to spare, not on two';
+
+/** --jobs for several inputs: as given, else every core. */
+export function inputJobs(jobs: number | undefined): number {
+  return jobs ?? availableParallelism();
 }

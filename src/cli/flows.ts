@@ -18,7 +18,7 @@ import type { Io } from './io.js';
 import { runInputs } from './inputs.js';
 import { passedToOnFinished, type PipelineHandlers } from '../pipeline.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { formatOption, jobsOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
+import { formatOption, inputJobs, jobsOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
 
 export type FlowsFormat = 'text' | 'json' | 'ndjson' | 'csv' | 'zeek';
 
@@ -114,8 +114,8 @@ export function registerFlows(program: Command, ctx: CommandContext): void {
       'after',
       `
 Several inputs: flows are numbered per input (stream restarts at 0), and every record gains a
-first key "capture" holding the input as named ("-" for stdin). With --format ndjson, one large
-uncompressed file is also shared out over --jobs threads (same output, byte for byte).
+first key "capture" holding the input as named ("-" for stdin). With --format ndjson and --jobs N,
+one large uncompressed file is shared out over N threads (same output, byte for byte).
 
 Examples:
   synack flows capture.pcap
@@ -153,7 +153,7 @@ export async function flowsCommand(captures: string[], opts: FlowsCliOptions, io
   if (lines !== null) io.stdout(lines.header);
 
   const held: { input: number; capture: string; report: FlowReport }[] = [];
-  const jobs = opts.jobs ?? 1;
+  const jobs = inputJobs(opts.jobs);
   const { exit } = await runInputs(
     captures,
     io,
@@ -174,7 +174,7 @@ export async function flowsCommand(captures: string[], opts: FlowsCliOptions, io
       // The line formats are written input after input: each input can be analysed on its own
       // thread and its lines replayed in order.
       parallel: lines !== null && jobs > 1
-        ? { jobs, job: { command: 'flows', format: format as FlowLineFormat, fields: opts.fields, several, maxFlows: opts.maxFlows, idleTimeout: opts.idleTimeout } }
+        ? { jobs, shards: opts.jobs, job: { command: 'flows', format: format as FlowLineFormat, fields: opts.fields, several, maxFlows: opts.maxFlows, idleTimeout: opts.idleTimeout } }
         : undefined,
     },
   );

@@ -33,6 +33,8 @@ export function footer(name: string, r: InputReport): string {
 export interface ParallelOptions {
   /** Inputs analysed at once (--jobs). */
   jobs: number;
+  /** Threads to share a single input's flows over: only when --jobs was given (shards.ts). */
+  shards?: number;
   /** What a worker rebuilds the handlers from (the command's line-format writer). */
   job: InputJob;
 }
@@ -60,11 +62,11 @@ export async function runInputs(
     await runParallel(inputs, io, parallel, outcome);
     return outcome.finish();
   }
-  if (parallel !== undefined && parallel.jobs > 1 && inputs.length === 1) {
+  if (parallel?.shards !== undefined && parallel.shards > 1 && inputs.length === 1) {
     const job = parallel.job;
     // One large file as NDJSON: its flows shared out over the threads (shards.ts).
     if (job.format === 'ndjson' && !job.several && shardable(inputs[0]!)) {
-      await runSharded(inputs[0]!, io, { jobs: Math.min(parallel.jobs, MAX_SHARDS), job }, outcome);
+      await runSharded(inputs[0]!, io, { jobs: Math.min(parallel.shards, MAX_SHARDS), job }, outcome);
       return outcome.finish();
     }
   }

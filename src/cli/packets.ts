@@ -16,7 +16,7 @@ import type { Io } from './io.js';
 import { runInputs } from './inputs.js';
 import type { PipelineHandlers } from '../pipeline.js';
 import type { Command } from 'commander';
-import { formatOption, jobsOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
+import { formatOption, inputJobs, jobsOption, withCommonOptions, type CommandContext, type CommonOptions } from './command.js';
 
 export interface PacketsCliOptions extends CommonOptions {
   format: 'text' | 'json' | 'ndjson' | 'csv';
@@ -37,8 +37,8 @@ export function registerPackets(program: Command, ctx: CommandContext): void {
     .addHelpText(
       'after',
       `
-With --format ndjson, one large uncompressed file is shared out over --jobs threads (same
-output, byte for byte).
+With --format ndjson and --jobs N, one large uncompressed file is shared out over N threads
+(same output, byte for byte).
 
 Examples:
   synack packets capture.pcap
@@ -131,14 +131,14 @@ export async function packetsCommand(captures: string[], opts: PacketsCliOptions
   if (format === 'ndjson' || format === 'csv') {
     const lines = packetLines({ command: 'packets', format, fields: opts.fields, several }, io);
     io.stdout(lines.header);
-    const jobs = opts.jobs ?? 1;
+    const jobs = inputJobs(opts.jobs);
     const { exit } = await runInputs(captures, io, lines.handlers, {
       footer: false,
       maxFlows: opts.maxFlows,
       // Each input's lines follow the previous input's: inputs can be analysed on their own
       // threads and their lines replayed in order.
       parallel: jobs > 1
-        ? { jobs, job: { command: 'packets', format, fields: opts.fields, several, maxFlows: opts.maxFlows } }
+        ? { jobs, shards: opts.jobs, job: { command: 'packets', format, fields: opts.fields, several, maxFlows: opts.maxFlows } }
         : undefined,
     });
     return exit;

@@ -199,7 +199,7 @@ describe('the command line', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('shares a large file out by default and writes what --jobs 1 writes (flows and packets)', async () => {
+  it('shares a large file out when --jobs is given and writes what --jobs 1 (and the default) writes, flows and packets', async () => {
     expect(dist.shardable(capture)).toBe(true);
     const one = await run(['flows', '--format', 'ndjson', '--jobs', '1', capture]);
     const many = await run(['flows', '--format', 'ndjson', '--jobs', '2', capture]);
