@@ -7,6 +7,7 @@ import { analyzeInput } from '../pipeline.js';
 import { flowLines } from './flows.js';
 import { inputName } from './inputs.js';
 import type { Io } from './io.js';
+import { OutputCredit } from './output-credit.js';
 import { packetLines } from './packets.js';
 import { serializeReport, type MainMessage, type WorkerInput, type WorkerMessage } from './parallel.js';
 
@@ -19,15 +20,12 @@ async function main(): Promise<void> {
   const post = (m: WorkerMessage): void => port.postMessage(m);
 
   const controller = new AbortController();
-  /** Bytes sent and not yet written (or set aside) by the main thread. */
-  let unwritten = 0;
-  let onWritten: (() => void) | null = null;
+  const credit = new OutputCredit(port, window, controller.signal);
   port.on('message', (m: MainMessage) => {
-    if (m.type === 'abort') controller.abort();
-    else unwritten -= m.bytes;
-    const w = onWritten;
-    onWritten = null;
-    w?.();
+    if (m.type === 'abort') {
+      controller.abort();
+      credit.wake();
+    } else credit.written(m.bytes);
   });
   // The port must not keep the thread alive once the analysis is over.
   port.unref();
@@ -35,7 +33,7 @@ async function main(): Promise<void> {
   let pending = '';
   const encoder = new TextEncoder();
   const send = (bytes: Uint8Array): void => {
-    unwritten += bytes.length;
+    credit.sent(bytes.length);
     // Transferred, not copied: the bytes have their own ArrayBuffer (TextEncoder output).
     port.postMessage({ type: 'stdout', bytes } satisfies WorkerMessage, [bytes.buffer as ArrayBuffer]);
   };
@@ -67,18 +65,7 @@ async function main(): Promise<void> {
     signal: controller.signal,
     backpressure() {
       flush();
-      if (unwritten <= window || controller.signal.aborted) return undefined;
-      // Wait (keeping the thread alive meanwhile) until the main thread has caught up.
-      port.ref();
-      return new Promise<void>((resolve) => {
-        const check = (): void => {
-          if (unwritten <= window || controller.signal.aborted) {
-            port.unref();
-            resolve();
-          } else onWritten = check;
-        };
-        check();
-      });
+      return credit.wait();
     },
     async flush() {
       flush();

@@ -15,6 +15,7 @@ import { packetJson } from '../render/packet-json.js';
 import { packetRecord } from '../render/packet-record.js';
 import { segmentResults } from './packets.js';
 import { serializeReport, type MainMessage } from './parallel.js';
+import { OutputCredit } from './output-credit.js';
 import { RecordBatch, type HumanShardSpec, type NumbersMessage, type ShardInput, type ShardMessage } from './shards.js';
 import type { Io } from './io.js';
 import { parseFilter, quickMatch, styleFor, viewMatch } from './summary.js';
@@ -38,16 +39,13 @@ async function main(): Promise<void> {
   const post = (m: ShardMessage, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
   const controller = new AbortController();
-  /** Bytes sent and not yet written by the main thread. */
-  let unwritten = 0;
-  let onWritten: (() => void) | null = null;
+  const credit = new OutputCredit(port, window, controller.signal);
   port.on('message', (m: MainMessage | NumbersMessage) => {
-    if (m.type === 'abort') controller.abort();
-    else if (m.type === 'numbers') numbered(m.streams);
-    else unwritten -= m.bytes;
-    const w = onWritten;
-    onWritten = null;
-    w?.();
+    if (m.type === 'abort') {
+      controller.abort();
+      credit.wake();
+    } else if (m.type === 'numbers') numbered(m.streams);
+    else credit.written(m.bytes);
   });
   port.unref();
 
@@ -59,7 +57,7 @@ async function main(): Promise<void> {
   let chunks = 0;
   const send = (): void => {
     const { batch: b, transfer } = batch.seal(progress);
-    unwritten += b.bytes.length + (b.texts?.length ?? 0);
+    credit.sent(b.bytes.length + (b.texts?.length ?? 0));
     post({ type: 'batch', batch: b }, transfer);
     batch = new RecordBatch();
   };
@@ -154,17 +152,7 @@ async function main(): Promise<void> {
         progress = live.frames;
         // Every few chunks, or when there is much to write: each message has a fixed cost.
         if (++chunks % CHUNKS_PER_BATCH === 0) send();
-        if (unwritten <= window || controller.signal.aborted) return undefined;
-        port.ref();
-        return new Promise<void>((resolve) => {
-          const check = (): void => {
-            if (unwritten <= window || controller.signal.aborted) {
-              port.unref();
-              resolve();
-            } else onWritten = check;
-          };
-          check();
-        });
+        return credit.wait();
       },
     },
   );

@@ -10,7 +10,7 @@ import type { Flow } from './flow.js';
 import type { Side } from './types.js';
 
 /** murmur3's 32-bit finaliser (a bijection that spreads every input bit over the output). */
-function fmix(h: number): number {
+export function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

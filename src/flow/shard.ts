@@ -5,16 +5,7 @@
 // no output depends on it.
 
 import type { DecodedPacket } from '../decode/types.js';
-
-/** murmur3's 32-bit finaliser. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
-}
+import { fmix } from './flow-table.js';
 
 function endpoint(v6: boolean, w: Uint32Array, port: number): number {
   let h = w[0]!;
