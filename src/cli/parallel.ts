@@ -159,7 +159,10 @@ export async function runParallel(
     // Ctrl-C before the workers existed: they stop at once, as a single run would.
     if (io.signal?.aborted === true) onAbort();
     for (const slot of slots) {
-      if (slot.worker === null) break; // not started: reading stopped before it
+      // Its thread starts when an earlier input's worker exits, which can come after that
+      // input's report: wait for it, unless reading was stopped (Ctrl-C) before it started.
+      while (slot.worker === null && !stopped) await new Promise<void>((resolve) => (wake = resolve));
+      if (slot.worker === null) break;
       slot.active = true;
       let report: InputReport | null = null;
       while (report === null) {
