@@ -266,8 +266,8 @@ function startAnalysis(
         shardCreated++;
         shard.onCreate(pkt.frame);
       }
-      // Each shard below half the bound: together they never reach it, so no flow is evicted
-      // where a one-thread run would keep it (or the reverse).
+      // Each shard below its share of the bound (bound / count): together they never reach
+      // it, so no flow is evicted where a one-thread run would keep it (or the reverse).
       if (tracker.openFlows >= shardBound) divergeShard(pkt.frame + 1, 'the flow table may fill up');
     }
     onSegment?.(pkt, info);
