@@ -163,8 +163,14 @@ export class RecordBatch {
       bytes.write(text, 0, length, 'latin1');
     } else {
       bytes.write(text, 0, length, 'utf8');
-      // Offsets in characters are not offsets in bytes.
-      const bytesAt = (chars: number): number => Buffer.byteLength(text.slice(0, chars));
+      // Offsets in characters are not offsets in bytes: measure each piece once, in order.
+      let chars = 0;
+      let offset = 0;
+      const bytesAt = (to: number): number => {
+        offset += Buffer.byteLength(text.slice(chars, to));
+        chars = to;
+        return offset;
+      };
       for (let i = 0; i < ends.length; i++) {
         splits[i] = bytesAt(splits[i]!);
         ends[i] = bytesAt(ends[i]!);

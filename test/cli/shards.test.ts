@@ -17,6 +17,7 @@ type Dist = {
   runSharded: typeof import('../../src/cli/shards.js').runSharded;
   shardable: typeof import('../../src/cli/shards.js').shardable;
   shardPolicy: typeof import('../../src/cli/shards.js').shardPolicy;
+  RecordBatch: typeof import('../../src/cli/shards.js').RecordBatch;
   summaryCommand: typeof import('../../src/cli/summary.js').summaryCommand;
   ladderCommand: typeof import('../../src/cli/ladder.js').ladderCommand;
   flowsCommand: typeof import('../../src/cli/flows.js').flowsCommand;
@@ -271,6 +272,25 @@ describe('summary and ladder on several threads: the bytes of one thread', () =>
       const many = await runIt(2);
       expect(many.out, command).toBe(one.out);
       expect(many.err, command).toBe(one.err);
+    }
+  });
+});
+
+describe('a shard batch', () => {
+  it('gives byte offsets of each record and its stream-number gap, ASCII or not', () => {
+    const records: [string, string][] = [['{"stream":', ',"a":1}\n'], ['{"x":"é","stream":', ',"b":"→"}\n'], ['{"stream":', ',"c":"😀"}\n']];
+    for (const set of [records.slice(0, 1), records]) {
+      const batch = new dist.RecordBatch();
+      set.forEach(([before, after], i) => batch.add({ frame: i, phase: 0, sub: 0 }, i, before, after));
+      const { batch: sealed } = batch.seal(7);
+      const bytes = Buffer.from(sealed.bytes);
+      let start = 0;
+      set.forEach(([before, after], i) => {
+        expect(bytes.subarray(start, sealed.splits[i]).toString()).toBe(before);
+        expect(bytes.subarray(sealed.splits[i], sealed.ends[i]).toString()).toBe(after);
+        start = sealed.ends[i]!;
+      });
+      expect(start).toBe(bytes.length);
     }
   });
 });
