@@ -8,7 +8,7 @@
 import { flowReport, type FlowReport } from '../flow/report.js';
 import type { Flow } from '../flow/flow.js';
 import { flowsTable } from '../render/flows-table.js';
-import { flowJson } from '../render/flow-json.js';
+import { flowJson, writeFlowJson } from '../render/flow-json.js';
 import { csvHeader, csvRow } from '../render/csv.js';
 import { FLOW_FIELDS, captureField, selectFields, type Field } from '../render/fields.js';
 import { ZEEK_CONN_FIELDS, zeekHeader, zeekRow, zeekUid, type ZeekConnRecord } from '../render/zeek-tsv.js';
@@ -30,6 +30,8 @@ export interface FlowsCliOptions extends CommonOptions {
   idleTimeout?: number;
 }
 
+const NEWLINE = 0x0a;
+
 export type FlowLineFormat = 'ndjson' | 'csv' | 'zeek';
 
 /** What decides how flows are written as lines (serialisable: a worker thread rebuilds it). */
@@ -50,9 +52,14 @@ export function flowLines(spec: FlowLineSpec, io: Io): { header: string; handler
   let writeLine: (flow: Flow, input: string, index: number) => void;
   if (spec.format === 'ndjson') {
     const several = spec.several;
-    writeLine = (flow, input) => {
-      io.stdout(flowJson(flowReport(flow).report, several ? input : undefined) + '\n');
-    };
+    const lines = io.lineOutput;
+    writeLine = lines === undefined
+      ? (flow, input) => io.stdout(flowJson(flowReport(flow).report, several ? input : undefined) + '\n')
+      : (flow, input) => {
+          writeFlowJson(lines.bytes, flowReport(flow).report, several ? input : undefined);
+          lines.bytes.byte(NEWLINE);
+          lines.written();
+        };
   } else if (spec.format === 'csv') {
     const base = selectFields(FLOW_FIELDS, spec.fields);
     if (base.unknown.length > 0) throw unknownFields(base.unknown, FLOW_FIELDS);

@@ -8,6 +8,7 @@ import { flowLines } from './flows.js';
 import { inputName } from './inputs.js';
 import type { Io } from './io.js';
 import { OutputCredit } from './output-credit.js';
+import { ByteOutput } from '../render/byte-output.js';
 import { packetLines } from './packets.js';
 import { serializeReport, type MainMessage, type WorkerInput, type WorkerMessage } from './parallel.js';
 
@@ -30,24 +31,20 @@ async function main(): Promise<void> {
   // The port must not keep the thread alive once the analysis is over.
   port.unref();
 
-  let pending = '';
-  const encoder = new TextEncoder();
   const send = (bytes: Uint8Array): void => {
     credit.sent(bytes.length);
-    // Transferred, not copied: the bytes have their own ArrayBuffer (TextEncoder output).
+    // Transferred, not copied: each block has its own ArrayBuffer.
     port.postMessage({ type: 'stdout', bytes } satisfies WorkerMessage, [bytes.buffer as ArrayBuffer]);
   };
-  const flush = (): void => {
-    if (pending.length === 0) return;
-    // Encoded here, on the worker's core, rather than by the main thread.
-    send(encoder.encode(pending));
-    pending = '';
-  };
+  // Encoded here, on the worker's core, rather than by the main thread; a full block goes at once.
+  const out = new ByteOutput(BATCH, send);
+  const flush = (): void => out.flush();
   const io: Io = {
     stdout(text) {
-      pending += text;
-      if (pending.length >= BATCH) flush();
+      out.text(text);
     },
+    // Blocks go when full, and before anything else the worker says (stderr, backpressure, done).
+    lineOutput: { bytes: out, written() {} },
     stdoutBytes(bytes) {
       flush();
       send(bytes.slice());

@@ -2,12 +2,24 @@
 // them in-process and one place decides how output reaches the terminal or the pipe.
 
 import type { Readable } from 'node:stream';
+import { ByteOutput } from '../render/byte-output.js';
+
+/**
+ * Standard output as bytes the record serialisers write in place (see ByteOutput), in order
+ * with stdout(): call `written()` after each record, and it goes out as stdout() text would.
+ */
+export interface LineOutput {
+  bytes: ByteOutput;
+  written(): void;
+}
 
 export interface Io {
   /** Writes to standard output (already buffered by the caller where it matters). */
   stdout(text: string): void;
   /** Writes UTF-8 bytes to standard output, in order with stdout(); the caller gives them up. */
   stdoutBytes(bytes: Uint8Array): void;
+  /** Where the record serialisers write, when this Io offers it (else they use stdout). */
+  lineOutput?: LineOutput;
   /** Writes to standard error. */
   stderr(text: string): void;
   stdoutIsTTY: boolean;
@@ -41,6 +53,7 @@ const utf8 = new TextDecoder();
 export function memoryIo(
   opts: { env?: Record<string, string>; isTTY?: boolean; columns?: number; stdin?: Readable } = {},
 ): Io & { out: string; err: string } {
+  const bytes = new ByteOutput(1024);
   const io = {
     out: '',
     err: '',
@@ -49,6 +62,12 @@ export function memoryIo(
     },
     stdoutBytes(bytes: Uint8Array) {
       io.out += utf8.decode(bytes);
+    },
+    lineOutput: {
+      bytes,
+      written() {
+        io.out += bytes.take();
+      },
     },
     stderr(text: string) {
       io.err += text;

@@ -6,7 +6,7 @@ import type { SegmentInfo } from '../flow/tracker.js';
 import { sharedAnalysisNames } from '../flow/wireshark.js';
 import { packetRecord, type PacketRecord, type PacketTransition, type SegmentResults } from '../render/packet-record.js';
 import { packetLine, type TextContext } from '../render/packets-text.js';
-import { packetJson } from '../render/packet-json.js';
+import { packetJson, writePacketJson } from '../render/packet-json.js';
 import { csvHeader, csvRow } from '../render/csv.js';
 import { PACKET_FIELDS, captureField, selectFields, type Field } from '../render/fields.js';
 import { unknownFields } from './flows.js';
@@ -56,6 +56,8 @@ const NOT_TRACKED: SegmentResults = {
   analysis: [],
   transitions: [],
 };
+
+const NEWLINE = 0x0a;
 
 const NO_TRANSITIONS: readonly PacketTransition[] = Object.freeze([]);
 
@@ -111,9 +113,16 @@ export function packetLines(spec: PacketLineSpec, io: Io): { header: string; han
       },
     };
   }
-  const onSegment = (pkt: DecodedPacket, info: SegmentInfo | null): void => {
-    io.stdout(packetJson(packetRecord(pkt, segmentResults(pkt, info)), several ? currentInput : undefined) + '\n');
-  };
+  const lines = io.lineOutput;
+  const onSegment = lines === undefined
+    ? (pkt: DecodedPacket, info: SegmentInfo | null): void => {
+        io.stdout(packetJson(packetRecord(pkt, segmentResults(pkt, info)), several ? currentInput : undefined) + '\n');
+      }
+    : (pkt: DecodedPacket, info: SegmentInfo | null): void => {
+        writePacketJson(lines.bytes, packetRecord(pkt, segmentResults(pkt, info)), several ? currentInput : undefined);
+        lines.bytes.byte(NEWLINE);
+        lines.written();
+      };
   return {
     header: '',
     handlers: (input) => {

@@ -4,13 +4,18 @@
 // status 0, and Ctrl-C / SIGTERM turned into an abort signal so commands report what they have.
 
 import type { Io } from './io.js';
+import { ByteOutput } from '../render/byte-output.js';
 
-const FLUSH_AT = 1 << 16;
+/**
+ * Output is encoded into blocks of this size as it is written: each text or record while it is
+ * fresh in the cache. (Appending the texts to one pending string and encoding that at 64 KiB
+ * cost twice as much: V8 then flattens a tree of thousands of pieces scattered over the heap.)
+ */
+const BLOCK_SIZE = 1 << 16;
 /** Output queued in the stream beyond which reading pauses until the reader catches up. */
 const BACKLOG_LIMIT = 4 << 20;
 
 export function processIo(): Io {
-  let pending = '';
   let scheduled = false;
   /** The reader went away: nothing more is written anywhere, and the process ends with 0. */
   let closed = false;
@@ -24,12 +29,19 @@ export function processIo(): Io {
     process.stderr.write(`synack: cannot write output: ${err.message}\n`);
     process.exit(3);
   });
+  // A full block goes to the stream, which keeps it until written; output goes on in a new one.
+  const bytes = new ByteOutput(BLOCK_SIZE, (block) => {
+    if (!closed) out.write(block);
+  });
   const flushNow = (): void => {
     scheduled = false;
-    if (pending.length > 0 && !closed) {
-      out.write(pending);
+    bytes.flush();
+  };
+  const written = (): void => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flushNow);
     }
-    pending = '';
   };
 
   // First Ctrl-C (or SIGTERM): stop reading, report, exit normally. A second one: stop now.
@@ -46,12 +58,14 @@ export function processIo(): Io {
   return {
     stdout(text: string) {
       if (closed) return;
-      pending += text;
-      if (pending.length >= FLUSH_AT) flushNow();
-      else if (!scheduled) {
-        scheduled = true;
-        setImmediate(flushNow);
+      if (text.length > BLOCK_SIZE) {
+        // Already a large piece: to the stream as it is, after what is pending.
+        flushNow();
+        out.write(text);
+        return;
       }
+      bytes.text(text);
+      written();
     },
     stdoutBytes(bytes: Uint8Array) {
       if (closed) return;
@@ -61,7 +75,7 @@ export function processIo(): Io {
     },
     stderr(text: string) {
       if (closed) return;
-      if (pending.length === 0 && out.writableLength === 0) {
+      if (bytes.pos === 0 && out.writableLength === 0) {
         process.stderr.write(text);
         return;
       }
@@ -71,6 +85,7 @@ export function processIo(): Io {
         if (!err && !closed) process.stderr.write(text);
       });
     },
+    lineOutput: { bytes, written },
     stdoutIsTTY: Boolean(out.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     columns: out.isTTY ? out.columns || 80 : null,

@@ -646,6 +646,8 @@ export function skipping(io: Io, skip: number): Io {
   };
   return {
     ...io,
+    // Every byte passes through the two methods below, which count what to skip.
+    lineOutput: undefined,
     stdout(text) {
       if (skip === 0) io.stdout(text);
       else {

@@ -24,6 +24,15 @@ export function formatIpv4(word: number): string {
 }
 
 /**
+ * Recently formatted IPv6 addresses, direct-mapped by a hash of the four words (a slot holds
+ * the last address that hashed to it): `packets` formats two addresses per segment, and a
+ * flow's segments repeat the same two.
+ */
+const V6_CACHE_BITS = 10;
+const v6Words = new Uint32Array(4 << V6_CACHE_BITS);
+const v6Text: (string | undefined)[] = new Array<string | undefined>(1 << V6_CACHE_BITS).fill(undefined);
+
+/**
  * IPv6 text for four 32-bit words in network order (RFC 5952 §4): lower-case hex, leading
  * zeros dropped, the longest run of two or more zero groups replaced by "::" (the first run
  * on a tie), a single zero group left as "0". As glibc's inet_ntop (and so tshark) does, an
@@ -32,12 +41,27 @@ export function formatIpv4(word: number): string {
  * "::1.2.3.4", "::ffff:192.0.2.1".
  */
 export function formatIpv6(words: ArrayLike<number>): string {
-  const g = [0, 0, 0, 0, 0, 0, 0, 0];
-  for (let i = 0; i < 4; i++) {
-    const w = words[i]! >>> 0;
-    g[2 * i] = w >>> 16;
-    g[2 * i + 1] = w & 0xffff;
+  const w0 = words[0]! >>> 0;
+  const w1 = words[1]! >>> 0;
+  const w2 = words[2]! >>> 0;
+  const w3 = words[3]! >>> 0;
+  const slot = Math.imul(w0 ^ w1 ^ w2 ^ w3, 0x9e3779b1) >>> (32 - V6_CACHE_BITS);
+  const at = slot * 4;
+  let s = v6Text[slot];
+  if (s !== undefined && v6Words[at] === w0 && v6Words[at + 1] === w1 && v6Words[at + 2] === w2 && v6Words[at + 3] === w3) {
+    return s;
   }
+  s = ipv6Text(w0, w1, w2, w3);
+  v6Words[at] = w0;
+  v6Words[at + 1] = w1;
+  v6Words[at + 2] = w2;
+  v6Words[at + 3] = w3;
+  v6Text[slot] = s;
+  return s;
+}
+
+function ipv6Text(w0: number, w1: number, w2: number, w3: number): string {
+  const g = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8; ) {

@@ -2,129 +2,279 @@
 // `{ capture, ...report }` for several inputs), key for key, held equal by
 // test/render/flow-json.test.ts on every fixture capture. `flows --format ndjson` writes one
 // record of about 2 KB per flow, and the generic serialiser was a quarter of that command's
-// time: here the keys are constant text, and most values are numbers or strings known to need
-// no escaping (formatted addresses and timestamps, state, cause, verdict and anomaly names).
+// time: here the keys are constant bytes, and most values are numbers or strings known to need
+// no escaping (formatted addresses and timestamps, state, cause, verdict and anomaly names),
+// written as UTF-8 in place (see ByteOutput).
 
 import type { FlowReport } from '../flow/report.js';
 import type { HandshakeReport, TeardownReport } from '../flow/lifecycle.js';
 import type { SynOptions } from '../flow/handshake.js';
 import type { Transition } from '../flow/types.js';
 import { ANALYSIS_NAMES } from '../flow/wireshark.js';
+import { ByteOutput, fragment } from './byte-output.js';
 
-/** A number as JSON.stringify writes it (Number::toString; NaN and infinities are null). */
-function num(n: number | null): string {
-  return n !== null && Number.isFinite(n) ? '' + n : 'null';
+const K = {
+  capture: fragment('{"capture":'),
+  stream: fragment('{"stream":'),
+  captureStream: fragment(',"stream":'),
+  clientIp: fragment(',"client":{"ip":"'),
+  port: fragment('","port":'),
+  serverIp: fragment('},"server":{"ip":"'),
+  rolesInferred: fragment('},"roles_inferred":'),
+  firstFrame: fragment(',"first_frame":'),
+  lastFrame: fragment(',"last_frame":'),
+  start: fragment(',"start":"'),
+  end: fragment('","end":"'),
+  duration: fragment('","duration":'),
+  packets: fragment(',"packets":{"client":'),
+  bytes: fragment('},"bytes":{"client":'),
+  server: fragment(',"server":'),
+  handshake: fragment('},"handshake":'),
+  teardown: fragment(',"teardown":'),
+  finalState: fragment(',"final_state":{"client":"'),
+  serverString: fragment('","server":"'),
+  transitions: fragment('"},"transitions":{"client":'),
+  analysis: fragment('},"analysis":'),
+  anomalies: fragment(',"anomalies":'),
+  completeness: fragment(',"completeness":'),
+  connState: fragment(',"conn_state":"'),
+  // Zeek's history letters (conn.log "history": [A-Za-z^]) need no escaping either.
+  history: fragment('","history":"'),
+  recordEnd: fragment('"}'),
+  // handshake
+  status: fragment('{"status":"'),
+  isn: fragment('","isn":{"client":'),
+  synRetransmissions: fragment('},"syn_retransmissions":'),
+  synackRetransmissions: fragment(',"synack_retransmissions":'),
+  rtt: fragment(',"rtt":{"syn_synack":'),
+  synackAck: fragment(',"synack_ack":'),
+  total: fragment(',"total":'),
+  options: fragment('},"options":{"client":'),
+  negotiated: fragment('},"negotiated":{"mss":'),
+  wscale: fragment(',"wscale":'),
+  wscaleClient: fragment('{"client":'),
+  sack: fragment(',"sack":'),
+  timestamps: fragment(',"timestamps":'),
+  ecn: fragment(',"ecn":'),
+  handshakeEnd: fragment('}}'),
+  // SYN options
+  mss: fragment('{"mss":'),
+  sackPerm: fragment(',"sack_perm":'),
+  tfo: fragment(',"tfo":'),
+  mptcp: fragment(',"mptcp":'),
+  // teardown
+  kind: fragment('{"kind":"'),
+  initiator: fragment('","initiator":'),
+  resetBy: fragment(',"reset_by":'),
+  bytesAfterFin: fragment(',"bytes_after_fin":'),
+  timeWait: fragment(',"time_wait":'),
+  // transitions
+  frame: fragment('{"frame":'),
+  endpoint: fragment(',"endpoint":"'),
+  from: fragment('","from":"'),
+  to: fragment('","to":"'),
+  cause: fragment('","cause":"'),
+  emptyList: fragment('[]'),
+};
+
+function num(out: ByteOutput, n: number | null): void {
+  if (n === null) out.null();
+  else out.number(n);
 }
 
 /** A string from a fixed set of names (never escaped), or null. */
-function name(s: string | null): string {
-  return s === null ? 'null' : '"' + s + '"';
+function name(out: ByteOutput, s: string | null): void {
+  if (s === null) out.null();
+  else out.plainString(s);
 }
 
-function synOptions(o: SynOptions | null): string {
-  if (o === null) return 'null';
-  return (
-    '{"mss":' + num(o.mss) +
-    ',"wscale":' + num(o.wscale) +
-    ',"sack_perm":' + o.sack_perm +
-    ',"timestamps":' + o.timestamps +
-    // TFO cookies and MPTCP names are rare and go through the generic serialiser.
-    ',"tfo":' + JSON.stringify(o.tfo) +
-    ',"mptcp":' + JSON.stringify(o.mptcp) +
-    '}'
-  );
+function synOptions(out: ByteOutput, o: SynOptions | null): void {
+  if (o === null) {
+    out.null();
+    return;
+  }
+  out.raw(K.mss);
+  num(out, o.mss);
+  out.raw(K.wscale);
+  num(out, o.wscale);
+  out.raw(K.sackPerm);
+  out.boolean(o.sack_perm);
+  out.raw(K.timestamps);
+  out.boolean(o.timestamps);
+  // TFO cookies and MPTCP names are rare and go through the generic serialiser.
+  out.raw(K.tfo);
+  out.text(JSON.stringify(o.tfo));
+  out.raw(K.mptcp);
+  out.text(JSON.stringify(o.mptcp));
+  out.byte(0x7d);
 }
 
-function handshake(h: HandshakeReport): string {
+function handshake(out: ByteOutput, h: HandshakeReport): void {
   const n = h.negotiated;
-  return (
-    '{"status":"' + h.status +
-    '","isn":{"client":' + num(h.isn.client) +
-    ',"server":' + num(h.isn.server) +
-    '},"syn_retransmissions":' + num(h.syn_retransmissions) +
-    ',"synack_retransmissions":' + num(h.synack_retransmissions) +
-    ',"rtt":{"syn_synack":' + num(h.rtt.syn_synack) +
-    ',"synack_ack":' + num(h.rtt.synack_ack) +
-    ',"total":' + num(h.rtt.total) +
-    '},"options":{"client":' + synOptions(h.options.client) +
-    ',"server":' + synOptions(h.options.server) +
-    '},"negotiated":{"mss":' + num(n.mss) +
-    ',"wscale":' + (n.wscale === null ? 'null' : '{"client":' + num(n.wscale.client) + ',"server":' + num(n.wscale.server) + '}') +
-    ',"sack":' + n.sack +
-    ',"timestamps":' + n.timestamps +
-    ',"ecn":' + n.ecn +
-    '}}'
-  );
+  out.raw(K.status);
+  out.text(h.status);
+  out.raw(K.isn);
+  num(out, h.isn.client);
+  out.raw(K.server);
+  num(out, h.isn.server);
+  out.raw(K.synRetransmissions);
+  num(out, h.syn_retransmissions);
+  out.raw(K.synackRetransmissions);
+  num(out, h.synack_retransmissions);
+  out.raw(K.rtt);
+  num(out, h.rtt.syn_synack);
+  out.raw(K.synackAck);
+  num(out, h.rtt.synack_ack);
+  out.raw(K.total);
+  num(out, h.rtt.total);
+  out.raw(K.options);
+  synOptions(out, h.options.client);
+  out.raw(K.server);
+  synOptions(out, h.options.server);
+  out.raw(K.negotiated);
+  num(out, n.mss);
+  out.raw(K.wscale);
+  if (n.wscale === null) out.null();
+  else {
+    out.raw(K.wscaleClient);
+    num(out, n.wscale.client);
+    out.raw(K.server);
+    num(out, n.wscale.server);
+    out.byte(0x7d);
+  }
+  out.raw(K.sack);
+  out.boolean(n.sack);
+  out.raw(K.timestamps);
+  out.boolean(n.timestamps);
+  out.raw(K.ecn);
+  out.boolean(n.ecn);
+  out.raw(K.handshakeEnd);
 }
 
-function teardown(t: TeardownReport): string {
-  return (
-    '{"kind":"' + t.kind +
-    '","initiator":' + name(t.initiator) +
-    ',"reset_by":' + name(t.reset_by) +
-    ',"bytes_after_fin":' + num(t.bytes_after_fin) +
-    ',"time_wait":' + name(t.time_wait) +
-    '}'
-  );
+function teardown(out: ByteOutput, t: TeardownReport): void {
+  out.raw(K.kind);
+  out.text(t.kind);
+  out.raw(K.initiator);
+  name(out, t.initiator);
+  out.raw(K.resetBy);
+  name(out, t.reset_by);
+  out.raw(K.bytesAfterFin);
+  num(out, t.bytes_after_fin);
+  out.raw(K.timeWait);
+  name(out, t.time_wait);
+  out.byte(0x7d);
 }
 
-function transitions(list: readonly Transition[]): string {
-  if (list.length === 0) return '[]';
-  let s = '[';
+function transitions(out: ByteOutput, list: readonly Transition[]): void {
+  if (list.length === 0) {
+    out.raw(K.emptyList);
+    return;
+  }
+  out.byte(0x5b);
   for (let i = 0; i < list.length; i++) {
     const t = list[i]!;
-    s += (i === 0 ? '{"frame":' : ',{"frame":') + num(t.frame) +
-      ',"endpoint":"' + t.endpoint + '","from":"' + t.from + '","to":"' + t.to +
-      // Causes are phrases from a fixed table ("sent SYN", "received FIN"...).
-      '","cause":"' + t.cause + '"}';
+    if (i > 0) out.byte(0x2c);
+    out.raw(K.frame);
+    num(out, t.frame);
+    out.raw(K.endpoint);
+    out.text(t.endpoint);
+    out.raw(K.from);
+    out.text(t.from);
+    out.raw(K.to);
+    out.text(t.to);
+    // Causes are phrases from a fixed table ("sent SYN", "received FIN"...).
+    out.raw(K.cause);
+    out.text(t.cause);
+    out.raw(K.recordEnd);
   }
-  return s + ']';
+  out.byte(0x5d);
 }
 
-/** `"name":` for the first analysis counter, `,"name":` for the others. */
-const ANALYSIS_KEYS = ANALYSIS_NAMES.map((n, i) => `${i === 0 ? '' : ','}"${n}":`);
+/** `{"name":` for the first analysis counter, `,"name":` for the others. */
+const ANALYSIS_KEYS = ANALYSIS_NAMES.map((n, i) => fragment(`${i === 0 ? '{' : ','}"${n}":`));
 /** The analysis block of a flow without any tcp.analysis event (most flows). */
-const NO_ANALYSIS = '{' + ANALYSIS_NAMES.map((n) => `"${n}":0`).join(',') + '}';
+const NO_ANALYSIS = fragment('{' + ANALYSIS_NAMES.map((n) => `"${n}":0`).join(',') + '}');
 
-function analysis(a: FlowReport['analysis']): string {
+function analysis(out: ByteOutput, a: FlowReport['analysis']): void {
   let events = 0;
   for (let i = 0; i < ANALYSIS_NAMES.length; i++) events |= a[ANALYSIS_NAMES[i]!];
-  if (events === 0) return NO_ANALYSIS;
-  let s = '{';
-  for (let i = 0; i < ANALYSIS_NAMES.length; i++) s += ANALYSIS_KEYS[i]! + num(a[ANALYSIS_NAMES[i]!]);
-  return s + '}';
+  if (events === 0) {
+    out.raw(NO_ANALYSIS);
+    return;
+  }
+  for (let i = 0; i < ANALYSIS_NAMES.length; i++) {
+    out.raw(ANALYSIS_KEYS[i]!);
+    num(out, a[ANALYSIS_NAMES[i]!]);
+  }
+  out.byte(0x7d);
 }
 
-function names(list: readonly string[]): string {
-  if (list.length === 0) return '[]';
-  let s = '["' + list[0]!;
-  for (let i = 1; i < list.length; i++) s += '","' + list[i]!;
-  return s + '"]';
+/** The flow record as one line of JSON (no newline), written to `out`. */
+export function writeFlowJson(out: ByteOutput, r: FlowReport, capture?: string): void {
+  if (capture === undefined) out.raw(K.stream);
+  else {
+    out.raw(K.capture);
+    out.text(JSON.stringify(capture));
+    out.raw(K.captureStream);
+  }
+  num(out, r.stream);
+  out.raw(K.clientIp);
+  out.text(r.client.ip);
+  out.raw(K.port);
+  num(out, r.client.port);
+  out.raw(K.serverIp);
+  out.text(r.server.ip);
+  out.raw(K.port);
+  num(out, r.server.port);
+  out.raw(K.rolesInferred);
+  out.boolean(r.roles_inferred);
+  out.raw(K.firstFrame);
+  num(out, r.first_frame);
+  out.raw(K.lastFrame);
+  num(out, r.last_frame);
+  out.raw(K.start);
+  out.text(r.start);
+  out.raw(K.end);
+  out.text(r.end);
+  out.raw(K.duration);
+  num(out, r.duration);
+  out.raw(K.packets);
+  num(out, r.packets.client);
+  out.raw(K.server);
+  num(out, r.packets.server);
+  out.raw(K.bytes);
+  num(out, r.bytes.client);
+  out.raw(K.server);
+  num(out, r.bytes.server);
+  out.raw(K.handshake);
+  handshake(out, r.handshake);
+  out.raw(K.teardown);
+  teardown(out, r.teardown);
+  out.raw(K.finalState);
+  out.text(r.final_state.client);
+  out.raw(K.serverString);
+  out.text(r.final_state.server);
+  out.raw(K.transitions);
+  transitions(out, r.transitions.client);
+  out.raw(K.server);
+  transitions(out, r.transitions.server);
+  out.raw(K.analysis);
+  analysis(out, r.analysis);
+  out.raw(K.anomalies);
+  out.plainStrings(r.anomalies);
+  out.raw(K.completeness);
+  num(out, r.completeness);
+  out.raw(K.connState);
+  out.text(r.conn_state);
+  out.raw(K.history);
+  out.text(r.history);
+  out.raw(K.recordEnd);
 }
 
+const scratch = new ByteOutput(4096);
+
+/** The flow record as one line of JSON (no newline), as a string. */
 export function flowJson(r: FlowReport, capture?: string): string {
-  return (
-    (capture === undefined ? '{"stream":' : '{"capture":' + JSON.stringify(capture) + ',"stream":') + num(r.stream) +
-    ',"client":{"ip":"' + r.client.ip + '","port":' + num(r.client.port) +
-    '},"server":{"ip":"' + r.server.ip + '","port":' + num(r.server.port) +
-    '},"roles_inferred":' + r.roles_inferred +
-    ',"first_frame":' + num(r.first_frame) +
-    ',"last_frame":' + num(r.last_frame) +
-    ',"start":"' + r.start +
-    '","end":"' + r.end +
-    '","duration":' + num(r.duration) +
-    ',"packets":{"client":' + num(r.packets.client) + ',"server":' + num(r.packets.server) +
-    '},"bytes":{"client":' + num(r.bytes.client) + ',"server":' + num(r.bytes.server) +
-    '},"handshake":' + handshake(r.handshake) +
-    ',"teardown":' + teardown(r.teardown) +
-    ',"final_state":{"client":"' + r.final_state.client + '","server":"' + r.final_state.server +
-    '"},"transitions":{"client":' + transitions(r.transitions.client) + ',"server":' + transitions(r.transitions.server) +
-    '},"analysis":' + analysis(r.analysis) +
-    ',"anomalies":' + names(r.anomalies) +
-    ',"completeness":' + num(r.completeness) +
-    ',"conn_state":"' + r.conn_state +
-    // Zeek's history letters (conn.log "history": [A-Za-z^]) need no escaping either.
-    '","history":"' + r.history +
-    '"}'
-  );
+  writeFlowJson(scratch, r, capture);
+  return scratch.take();
 }
