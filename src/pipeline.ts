@@ -31,6 +31,13 @@ export interface PipelineHandlers {
   onFinished?: (flow: Flow) => void;
   /** Non-fatal remarks (flow table full...). */
   onWarning?: (message: string) => void;
+  /**
+   * Writes some of the output the handler holds back (a bounded amount); true while some is
+   * still held. Called between input chunks, once the output has caught up (PipelineOptions
+   * .between), and at end of input, after the last flows, until it returns false, waiting for
+   * the output after each call: held-back output never piles up in the output stream's memory.
+   */
+  drain?: () => boolean;
 }
 
 export interface PipelineOptions {
@@ -300,14 +307,30 @@ export async function analyzeInput(
   // so what is written, and in what order, never depends on how fast the machine reads.
   const timer = handlers.onFinished !== undefined && isLive(input) ? setInterval(tick, SETTLE_TICK_MS) : null;
   timer?.unref();
+  const drain = handlers.drain;
+  const waitForOutput = opts.between;
+  const between =
+    drain === undefined
+      ? waitForOutput
+      : (): Promise<void> | undefined => {
+          const wait = waitForOutput?.();
+          if (wait === undefined) {
+            drain();
+            return undefined;
+          }
+          return wait.then(() => void drain());
+        };
   try {
-    report.capture = await readCapture(input, onRecord, { signal: opts.signal, between: opts.between });
+    report.capture = await readCapture(input, onRecord, { signal: opts.signal, between });
   } finally {
     if (timer !== null) clearInterval(timer);
   }
   report.interrupted = report.capture.interrupted === true;
   if (opts.shard !== undefined) opts.shard.key.frame = Infinity;
   tracker.finishAll();
+  if (drain !== undefined) {
+    while (drain()) await waitForOutput?.();
+  }
   return report;
 }
 

@@ -120,6 +120,9 @@ export function styleFor(o: HumanCliOptions, io: Io): Style {
   };
 }
 
+/** Waiting texts written per step (see releaseFrom in runHumanFlows). */
+const RELEASE_BUDGET = 4 << 20;
+
 /**
  * Runs the inputs, logging each flow's key segments, and writes `render`'s text for every flow
  * that passes the filter, in stream order per input. Flows complete in the order their
@@ -175,19 +178,35 @@ export async function runHumanFlows(
       const write = (t: string): void => {
         if (t.length > 0) io.stdout(t);
       };
-      /** Writes the waiting streams `s`, `s + 1`, ... that are there; returns the first that is not. */
-      const releaseFrom = (s: number): number => {
-        if (!inOrder) return texts.writeRun(s, io);
-        for (let flow = flows.get(s); flow !== undefined; flow = flows.get(++s)) {
-          flows.delete(s);
-          write(text(flow));
+      /**
+       * Writes the waiting streams `s`, `s + 1`, ... that are there; returns the first that is
+       * not. When a long flow ends, the texts of every later flow may be waiting behind it: at
+       * most RELEASE_BUDGET bytes of them go out from one drain call to the next (the pipeline
+       * waits for the output between them), the rest as the output drains.
+       */
+      let releasedSinceWait = 0;
+      const releaseFrom = (s: number, budget = RELEASE_BUDGET - releasedSinceWait): number => {
+        if (budget <= 0) return s;
+        if (!inOrder) {
+          const before = texts.released;
+          s = texts.writeRun(s, io, Infinity, budget);
+          releasedSinceWait += texts.released - before;
+          return s;
         }
+        let written = 0;
+        for (let flow = flows.get(s); flow !== undefined && written < budget; flow = flows.get(++s)) {
+          flows.delete(s);
+          const t = text(flow);
+          written += t.length;
+          write(t);
+        }
+        releasedSinceWait += written;
         return s;
       };
       // Every stream number is handed over exactly once (the tracker numbers flows as it creates
       // them), so nothing should be left here; if something is, it still comes out, in order.
       flushPrevious = () => {
-        for (const s of [...flows.keys(), ...texts.keys()].sort((x, y) => x - y)) releaseFrom(s);
+        for (const s of [...flows.keys(), ...texts.keys()].sort((x, y) => x - y)) releaseFrom(s, Infinity);
         texts.close();
       };
       return {
@@ -204,6 +223,11 @@ export async function runHumanFlows(
             texts.set(flow.stream, text(flow));
           }
           next = releaseFrom(next);
+        },
+        drain: () => {
+          releasedSinceWait = 0;
+          next = releaseFrom(next);
+          return texts.has(next) || flows.has(next);
         },
         onWarning: (m) => io.stderr(`synack: ${m}\n`),
       };

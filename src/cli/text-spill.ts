@@ -43,6 +43,8 @@ export type TextOutput = Pick<Io, 'stdout' | 'stdoutBytes'>;
 
 export class TextSpill {
   private readonly held = new Map<number, string | OnDisk>();
+  /** Bytes (characters, for text kept in memory) written by writeRun so far. */
+  released = 0;
   private inMemory = 0;
   private readonly file = new ScratchFile();
   /** Logical end of what was set aside (file contents followed by `pendingWrite`). */
@@ -65,6 +67,10 @@ export class TextSpill {
 
   get size(): number {
     return this.held.size;
+  }
+
+  has(stream: number): boolean {
+    return this.held.has(stream);
   }
 
   keys(): IterableIterator<number> {
@@ -97,11 +103,12 @@ export class TextSpill {
 
   /**
    * Writes the texts of streams `from`, `from + 1`, ... (below `until`) to `out` for as long as
-   * there are any here, forgetting them; returns the first stream not written. Text from disk goes out as the
-   * UTF-8 bytes it was kept as, gathered into large writes: decoding it only for the output to
-   * encode it again would cost more than the rest of the spilling.
+   * there are any here, forgetting them, and stops once `budget` bytes (characters, for text
+   * kept in memory) are written; returns the first stream not written. Text from disk goes out
+   * as the UTF-8 bytes it was kept as, gathered into large writes: decoding it only for the
+   * output to encode it again would cost more than the rest of the spilling.
    */
-  writeRun(from: number, out: TextOutput, until = Infinity): number {
+  writeRun(from: number, out: TextOutput, until = Infinity, budget = Infinity): number {
     let batch: Buffer | null = null;
     let used = 0;
     const flush = (): void => {
@@ -110,15 +117,18 @@ export class TextSpill {
       used = 0;
     };
     let stream = from;
-    for (let entry = this.held.get(stream); entry !== undefined && stream < until; entry = this.held.get(++stream)) {
+    let written = 0;
+    for (let entry = this.held.get(stream); entry !== undefined && stream < until && written < budget; entry = this.held.get(++stream)) {
       this.held.delete(stream);
       if (typeof entry === 'string') {
+        written += entry.length;
         this.inMemory -= entry.length;
         flush();
         if (entry.length > 0) out.stdout(entry);
         continue;
       }
       const bytes = this.read(entry);
+      written += bytes.length;
       if (batch !== null && used + bytes.length > batch.length) flush();
       // Given up with each write (the output may still hold it), so sized to what is left.
       batch ??= Buffer.allocUnsafe(Math.max(bytes.length, Math.min(OUTPUT_BATCH, this.onDiskBytes)));
@@ -132,6 +142,7 @@ export class TextSpill {
       }
     }
     flush();
+    this.released += written;
     return stream;
   }
 

@@ -45,13 +45,23 @@ export class ByteOutput {
     if (this.pos + n > this.buf.length) this.makeRoom(n);
   }
 
-  /** Hands over the bytes written so far (when there is a receiver). */
+  /**
+   * Hands over the bytes written so far (when there is a receiver): the block itself when at
+   * least half full, else a copy of its bytes, the block kept for what follows (a receiver that
+   * queues what it is given, like a stream to a slow pipe, must not hold a mostly empty block
+   * for each short write).
+   */
   flush(): void {
     if (this.pos === 0 || this.handOver === null) return;
-    const full = this.buf.subarray(0, this.pos);
-    this.buf = new Uint8Array(this.blockSize);
+    let bytes: Uint8Array;
+    if (this.pos * 2 < this.buf.length) {
+      bytes = this.buf.slice(0, this.pos);
+    } else {
+      bytes = this.buf.subarray(0, this.pos);
+      this.buf = new Uint8Array(this.blockSize);
+    }
     this.pos = 0;
-    this.handOver(full);
+    this.handOver(bytes);
   }
 
   /** Without a receiver: the bytes written so far as text, and the block emptied. */

@@ -76,4 +76,24 @@ describe('TextSpill', () => {
     expect(out.byteWrites).toBeLessThan(100);
     spill.close();
   });
+
+  it('stops a run once its budget is written, from memory or from disk, and goes on from there', () => {
+    const spill = new TextSpill(1_000);
+    const texts = [...Array(200).keys()].map((i) => `${i} ${'z'.repeat(90)}\n`);
+    texts.forEach((t, i) => spill.set(i, t));
+    const out = sink();
+    let next = 0;
+    const runs: number[] = [];
+    while (spill.has(next)) {
+      const before = spill.released;
+      next = spill.writeRun(next, out, Infinity, 2_000);
+      runs.push(spill.released - before);
+    }
+    expect(next).toBe(200);
+    expect(out.out).toBe(texts.join(''));
+    // ~95 bytes a text: each run stops at the first text that reaches 2,000 bytes.
+    expect(runs.slice(0, -1).every((n) => n >= 2_000 && n < 2_100)).toBe(true);
+    expect(runs.reduce((a, b) => a + b, 0)).toBe(spill.released);
+    spill.close();
+  });
 });
