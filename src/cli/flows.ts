@@ -9,7 +9,7 @@ import { flowReport, type FlowReport } from '../flow/report.js';
 import type { Flow } from '../flow/flow.js';
 import { flowsTable } from '../render/flows-table.js';
 import { flowJson, writeFlowJson } from '../render/flow-json.js';
-import { csvHeader, csvRow } from '../render/csv.js';
+import { csvHeader, csvRow, writeCsvRow } from '../render/csv.js';
 import { FLOW_FIELDS, captureField, selectFields, type Field } from '../render/fields.js';
 import { ZEEK_CONN_FIELDS, zeekHeader, zeekRow, zeekUid, type ZeekConnRecord } from '../render/zeek-tsv.js';
 import { ExitCode, UsageError } from './exit.js';
@@ -67,9 +67,14 @@ export function flowLines(spec: FlowLineSpec, io: Io): { header: string; handler
     let currentInput = '';
     if (spec.several) fields = [captureField<FlowReport>(() => currentInput), ...fields];
     header = csvHeader(fields as Field<unknown>[]);
+    const lines = io.lineOutput;
     writeLine = (flow, input) => {
       currentInput = input;
-      io.stdout(csvRow(fields, flowReport(flow).report));
+      if (lines === undefined) io.stdout(csvRow(fields, flowReport(flow).report));
+      else {
+        writeCsvRow(lines.bytes, fields, flowReport(flow).report);
+        lines.written();
+      }
     };
   } else {
     const sel = selectFields(ZEEK_CONN_FIELDS, spec.fields);

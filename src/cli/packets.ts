@@ -7,7 +7,7 @@ import { sharedAnalysisNames } from '../flow/wireshark.js';
 import { packetRecord, type PacketRecord, type PacketTransition, type SegmentResults } from '../render/packet-record.js';
 import { packetLine, type TextContext } from '../render/packets-text.js';
 import { packetJson, writePacketJson } from '../render/packet-json.js';
-import { csvHeader, csvRow } from '../render/csv.js';
+import { csvHeader, csvRow, writeCsvRow } from '../render/csv.js';
 import { PACKET_FIELDS, captureField, selectFields, type Field } from '../render/fields.js';
 import { unknownFields } from './flows.js';
 import { UsageError } from './exit.js';
@@ -103,8 +103,13 @@ export function packetLines(spec: PacketLineSpec, io: Io): { header: string; han
     const sel = selectFields(PACKET_FIELDS, spec.fields);
     if (sel.unknown.length > 0) throw unknownFields(sel.unknown, PACKET_FIELDS);
     const fields = several ? [captureField<PacketRecord>(() => currentInput), ...sel.fields] : sel.fields;
-    const onSegment = (pkt: DecodedPacket, info: SegmentInfo | null): void =>
-      io.stdout(csvRow(fields, packetRecord(pkt, segmentResults(pkt, info))));
+    const lines = io.lineOutput;
+    const onSegment = lines === undefined
+      ? (pkt: DecodedPacket, info: SegmentInfo | null): void => io.stdout(csvRow(fields, packetRecord(pkt, segmentResults(pkt, info))))
+      : (pkt: DecodedPacket, info: SegmentInfo | null): void => {
+          writeCsvRow(lines.bytes, fields, packetRecord(pkt, segmentResults(pkt, info)));
+          lines.written();
+        };
     return {
       header: csvHeader(fields as Field<unknown>[]),
       handlers: (input) => {

@@ -5,8 +5,11 @@
 // absent value as an empty cell.
 
 import type { Cell, Field } from './fields.js';
+import { ByteOutput } from './byte-output.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;
+const COMMA = 0x2c;
+const LF = 0x0a;
 
 export function csvCell(v: Cell): string {
   if (v === null) return '';
@@ -18,11 +21,22 @@ export function csvHeader(fields: readonly Field<unknown>[]): string {
   return fields.map((f) => csvCell(f.name)).join(',') + '\n';
 }
 
-export function csvRow<R>(fields: readonly Field<R>[], record: R): string {
-  let line = '';
+/** One record's row (with its LF), written to `out`: cells as csvCell spells them. */
+export function writeCsvRow<R>(out: ByteOutput, fields: readonly Field<R>[], record: R): void {
   for (let i = 0; i < fields.length; i++) {
-    if (i > 0) line += ',';
-    line += csvCell(fields[i]!.get(record));
+    if (i > 0) out.byte(COMMA);
+    const v = fields[i]!.get(record);
+    if (v === null) continue;
+    if (typeof v === 'number' && Number.isFinite(v)) out.number(v);
+    else if (typeof v === 'string' && !NEEDS_QUOTES.test(v)) out.text(v);
+    else out.text(csvCell(v));
   }
-  return line + '\n';
+  out.byte(LF);
+}
+
+const scratch = new ByteOutput(1024);
+
+export function csvRow<R>(fields: readonly Field<R>[], record: R): string {
+  writeCsvRow(scratch, fields, record);
+  return scratch.take();
 }
