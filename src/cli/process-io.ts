@@ -30,12 +30,12 @@ export function processIo(): Io {
     process.exit(3);
   });
   // A full block goes to the stream, which keeps it until written; output goes on in a new one.
-  const bytes = new ByteOutput(BLOCK_SIZE, (block) => {
+  const buffered = new ByteOutput(BLOCK_SIZE, (block) => {
     if (!closed) out.write(block);
   });
   const flushNow = (): void => {
     scheduled = false;
-    bytes.flush();
+    buffered.flush();
   };
   const written = (): void => {
     if (!scheduled) {
@@ -64,7 +64,7 @@ export function processIo(): Io {
         out.write(text);
         return;
       }
-      bytes.text(text);
+      buffered.text(text);
       written();
     },
     stdoutBytes(bytes: Uint8Array) {
@@ -75,7 +75,7 @@ export function processIo(): Io {
     },
     stderr(text: string) {
       if (closed) return;
-      if (bytes.pos === 0 && out.writableLength === 0) {
+      if (buffered.pos === 0 && out.writableLength === 0) {
         process.stderr.write(text);
         return;
       }
@@ -85,7 +85,7 @@ export function processIo(): Io {
         if (!err && !closed) process.stderr.write(text);
       });
     },
-    lineOutput: { bytes, written },
+    lineOutput: { bytes: buffered, written },
     stdoutIsTTY: Boolean(out.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     columns: out.isTTY ? out.columns || 80 : null,
