@@ -29,6 +29,11 @@ export interface PipelineHandlers {
    * here; a flow that never settles before onFlow is not passed here at all.
    */
   onFinished?: (flow: Flow) => void;
+  /**
+   * Nothing reads a flow's analysis once onFinished had it (its record is written, and onFlow
+   * only skips it): the flow may then drop most of its state while it lingers (Flow.retire).
+   */
+  settledFlowsDone?: boolean;
   /** Non-fatal remarks (flow table full...). */
   onWarning?: (message: string) => void;
   /**
@@ -199,6 +204,8 @@ function startAnalysis(
   });
   const onSegment = handlers.onSegment;
   const onFinished = handlers.onFinished;
+  // A segment handler may read any flow's analysis at any time: then nothing is retired.
+  const retireSettled = handlers.settledFlowsDone === true && onSegment === undefined;
   // Finished flows waiting to settle, in the order they finished.
   const settling: { flow: Flow; sec: number; wall: number; frame: number }[] = [];
   let settleHead = 0;
@@ -215,6 +222,7 @@ function startAnalysis(
         }
         flow.pipelineMarks |= MARK_SETTLED;
         onFinished!(flow);
+        if (retireSettled) flow.retire();
       }
     }
     // Drop the consumed front now and then (shift() on every flow would be quadratic).

