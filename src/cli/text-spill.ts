@@ -5,6 +5,7 @@
 
 import type { Io } from './io.js';
 import { ScratchFile } from './scratch-file.js';
+import { MAX_UTF8_PER_UNIT } from '../render/byte-output.js';
 
 /** Characters of waiting text held in memory before the rest goes to disk. */
 export const IN_MEMORY_BUDGET = 16 << 20;
@@ -34,9 +35,6 @@ const READ_BLOCKS = 4;
  * than the extra writes of smaller ones.
  */
 const OUTPUT_BATCH = 64 << 10;
-
-/** A UTF-16 code unit takes at most this many bytes in UTF-8. */
-const MAX_UTF8_PER_UNIT = 3;
 
 /** Where released text goes: the command's standard output. */
 export type TextOutput = Pick<Io, 'stdout' | 'stdoutBytes'>;

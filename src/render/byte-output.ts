@@ -7,7 +7,7 @@
 // by digit, and text known to be ASCII is copied a character at a time: one pass, no garbage.
 
 /** UTF-8 bytes per UTF-16 code unit, at most (a surrogate pair is 4 bytes for 2 units). */
-const MAX_UTF8_PER_UNIT = 3;
+export const MAX_UTF8_PER_UNIT = 3;
 
 const encoder = new TextEncoder();
 
