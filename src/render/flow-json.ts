@@ -88,11 +88,31 @@ function name(out: ByteOutput, s: string | null): void {
   else out.plainString(s);
 }
 
+/**
+ * SYN options without TFO or MPTCP are shared objects, a handful per capture (handshake.ts
+ * synOptions): each is encoded once. Weakly held, and only those, so a capture of all-different
+ * SYNs cannot grow it.
+ */
+const encodedSynOptions = new WeakMap<SynOptions, Uint8Array>();
+/** Their longest encoding: `{"mss":65535,"wscale":255,"sack_perm":false,…,"mptcp":null}` is 87 bytes. */
+const SHARED_SYN_OPTIONS_MAX = 128;
+
 function synOptions(out: ByteOutput, o: SynOptions | null): void {
   if (o === null) {
     out.null();
     return;
   }
+  const shared = o.tfo === null && o.mptcp === null;
+  if (shared) {
+    const encoded = encodedSynOptions.get(o);
+    if (encoded !== undefined) {
+      out.raw(encoded);
+      return;
+    }
+    // All of it in the block as it is now, to be copied from there below.
+    out.reserve(SHARED_SYN_OPTIONS_MAX);
+  }
+  const start = out.pos;
   out.raw(K.mss);
   num(out, o.mss);
   out.raw(K.wscale);
@@ -103,10 +123,13 @@ function synOptions(out: ByteOutput, o: SynOptions | null): void {
   out.boolean(o.timestamps);
   // TFO cookies and MPTCP names are rare and go through the generic serialiser.
   out.raw(K.tfo);
-  out.text(JSON.stringify(o.tfo));
+  if (o.tfo === null) out.null();
+  else out.text(JSON.stringify(o.tfo));
   out.raw(K.mptcp);
-  out.text(JSON.stringify(o.mptcp));
+  if (o.mptcp === null) out.null();
+  else out.text(JSON.stringify(o.mptcp));
   out.byte(0x7d);
+  if (shared) encodedSynOptions.set(o, out.buf.slice(start, out.pos));
 }
 
 function handshake(out: ByteOutput, h: HandshakeReport): void {
@@ -165,6 +188,33 @@ function teardown(out: ByteOutput, t: TeardownReport): void {
   out.byte(0x7d);
 }
 
+/**
+ * What follows a transition's frame number, `,"endpoint":…,"cause":"…"}`, encoded once per
+ * combination: endpoint, from, to and cause come from fixed sets (a few dozen combinations occur),
+ * and a flow writes about ten transitions, half of its record's bytes. Keyed endpoint → cause →
+ * from → to; the strings are the lifecycle's constants, so each lookup hashes nothing new.
+ */
+const transitionTails = new Map<string, Map<string, Map<string, Map<string, Uint8Array>>>>();
+let transitionTailCount = 0;
+/** Beyond this many combinations (never reached by the lifecycle's own names), tails are written as text. */
+const MAX_TRANSITION_TAILS = 4096;
+
+function transitionTail(t: Transition): Uint8Array | null {
+  let byCause = transitionTails.get(t.endpoint);
+  let byFrom = byCause?.get(t.cause);
+  let byTo = byFrom?.get(t.from);
+  const tail = byTo?.get(t.to);
+  if (tail !== undefined) return tail;
+  if (transitionTailCount >= MAX_TRANSITION_TAILS) return null;
+  if (byCause === undefined) transitionTails.set(t.endpoint, (byCause = new Map()));
+  if (byFrom === undefined) byCause.set(t.cause, (byFrom = new Map()));
+  if (byTo === undefined) byFrom.set(t.from, (byTo = new Map()));
+  const bytes = fragment(`,"endpoint":${JSON.stringify(t.endpoint)},"from":${JSON.stringify(t.from)},"to":${JSON.stringify(t.to)},"cause":${JSON.stringify(t.cause)}}`);
+  byTo.set(t.to, bytes);
+  transitionTailCount++;
+  return bytes;
+}
+
 function transitions(out: ByteOutput, list: readonly Transition[]): void {
   if (list.length === 0) {
     out.raw(K.emptyList);
@@ -176,6 +226,11 @@ function transitions(out: ByteOutput, list: readonly Transition[]): void {
     if (i > 0) out.byte(0x2c);
     out.raw(K.frame);
     num(out, t.frame);
+    const tail = transitionTail(t);
+    if (tail !== null) {
+      out.raw(tail);
+      continue;
+    }
     out.raw(K.endpoint);
     out.text(t.endpoint);
     out.raw(K.from);
