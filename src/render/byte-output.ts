@@ -149,27 +149,69 @@ export class ByteOutput {
   /**
    * A number as JSON.stringify writes it (ECMA-262 Number::toString; NaN and infinities as
    * null). Integers below 2^32 — ports, lengths, and the sequence numbers and timestamps that
-   * V8 cannot keep unboxed — are spelled digit by digit.
+   * V8 cannot keep unboxed — are spelled digit by digit, and so are the durations and round-trip
+   * times of flow records, which are nanoseconds as seconds (see decimal()).
    */
   number(n: number): void {
     if (n >= 0 && n <= 0xffff_ffff && Math.floor(n) === n) {
       if (this.pos + 10 > this.buf.length) this.makeRoom(10);
-      const buf = this.buf;
-      if (n < 10) {
-        buf[this.pos++] = 0x30 + n;
-        return;
-      }
-      const digits = n < 100 ? 2 : n < 1e3 ? 3 : n < 1e4 ? 4 : n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
-      let p = this.pos + digits;
-      this.pos = p;
-      while (n >= 10) {
-        const q = Math.floor(n / 10);
-        buf[--p] = 0x30 + (n - q * 10);
-        n = q;
-      }
-      buf[--p] = 0x30 + n;
+      this.digits(n);
       return;
     }
+    if (n >= 1e-6 && n < 1e6 && this.decimal(n)) return;
     this.text(Number.isFinite(n) ? '' + n : 'null');
+  }
+
+  /** An integer in [0, 2^32) in decimal; room for its digits is made. */
+  private digits(n: number): void {
+    const buf = this.buf;
+    if (n < 10) {
+      buf[this.pos++] = 0x30 + n;
+      return;
+    }
+    const count = n < 100 ? 2 : n < 1e3 ? 3 : n < 1e4 ? 4 : n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
+    let p = this.pos + count;
+    this.pos = p;
+    while (n >= 10) {
+      const q = Math.floor(n / 10);
+      buf[--p] = 0x30 + (n - q * 10);
+      n = q;
+    }
+    buf[--p] = 0x30 + n;
+  }
+
+  /**
+   * A number in [1e-6, 1e6) that is a whole number of nanoseconds (k / 10^9 for an integer k,
+   * rounded to the nearest double, as division is) written as that decimal, trailing zeros cut;
+   * false, with nothing written, for any other number. It is what Number::toString writes: the
+   * decimal has at most 6 + 9 = 15 significant digits, and two different decimals of at most
+   * 15 digits never round to the same double (DBL_DIG), so no shorter decimal gives n back; at
+   * 1e-6 and above, Number::toString writes no exponent.
+   */
+  private decimal(n: number): boolean {
+    const k = Math.round(n * 1e9);
+    if (k / 1e9 !== n) return false;
+    const whole = Math.floor(k / 1e9);
+    let fraction = k - whole * 1e9;
+    if (fraction < 0 || fraction >= 1e9) return false;
+    // At most 6 digits, a point and 9 digits.
+    if (this.pos + 16 > this.buf.length) this.makeRoom(16);
+    this.digits(whole);
+    if (fraction === 0) return true;
+    let places = 9;
+    while (fraction % 10 === 0) {
+      fraction /= 10;
+      places--;
+    }
+    const buf = this.buf;
+    buf[this.pos] = 0x2e;
+    let p = this.pos + 1 + places;
+    this.pos = p;
+    for (let i = 0; i < places; i++) {
+      const q = Math.floor(fraction / 10);
+      buf[--p] = 0x30 + (fraction - q * 10);
+      fraction = q;
+    }
+    return true;
   }
 }

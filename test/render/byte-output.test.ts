@@ -15,7 +15,17 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('byte' as const), value: fc.integer({ min: 0x20, max: 0x7e }) }),
   fc.record({
     kind: fc.constant('number' as const),
-    value: fc.oneof(fc.integer({ min: 0, max: 0xffff_ffff }), fc.integer({ min: -1e6, max: 2 ** 40 }), fc.double(), fc.constantFrom(0, 9, 10, 99, 100, 1e9 - 1, 1e9, 2 ** 32 - 1, 2 ** 32, -0)),
+    value: fc.oneof(
+      fc.integer({ min: 0, max: 0xffff_ffff }),
+      fc.integer({ min: -1e6, max: 2 ** 40 }),
+      fc.double(),
+      fc.constantFrom(0, 9, 10, 99, 100, 1e9 - 1, 1e9, 2 ** 32 - 1, 2 ** 32, -0, 1e-6, 1e-7, 999999.999999999, 1e6, 0.1 + 0.2),
+      // Durations and round-trip times: nanoseconds as seconds, exactly and as secondsBetween
+      // computes them (two roundings, which may land on a double that is no whole nanosecond).
+      fc.integer({ min: 0, max: 1e16 }).map((k) => k / 1e9),
+      fc.tuple(fc.integer({ min: 0, max: 2e6 }), fc.integer({ min: -999_999_999, max: 999_999_999 })).map(([s, ns]) => s + ns / 1e9),
+      fc.integer({ min: 0, max: 1e7 }).map((us) => us / 1e6),
+    ),
   }),
 );
 
