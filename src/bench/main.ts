@@ -158,6 +158,20 @@ function infoLine(label: string, value: number | null): string {
   return `  ${label}: ${value === null ? 'n/a' : value.toFixed(3)}`;
 }
 
+/** The single-file synack runs whose peak memory is held to the 400 MB target. */
+const PEAK_RSS_IDS = ['flows', 'flows-pcapng', 'flows-gzip', 'summary', 'packets'];
+
+/** The largest peak RSS (MB) over these measurements' runs; null unless all of them ran. */
+function peakRss(ms: Measurement[]): number | null {
+  let peak = 0;
+  for (const m of ms) {
+    const rss = m.failed === null ? m.runs.map((r) => r.peakRssKib).filter((x): x is number => x !== null) : [];
+    if (rss.length === 0) return null;
+    peak = Math.max(peak, ...rss);
+  }
+  return ms.length === 0 ? null : peak / 1024;
+}
+
 function ratios(ms: Measurement[], capture: GeneratedCaptures): string[] {
   const t = (id: string): number | null => medianMs(ms.find((m) => m.capture === capture && m.command.id === id));
   const div = (a: number | null, b: number | null): number | null => (a === null || b === null || b === 0 ? null : a / b);
@@ -173,6 +187,7 @@ function ratios(ms: Measurement[], capture: GeneratedCaptures): string[] {
     ratioLine('packets / flows', div(t('packets'), t('flows')), 2),
     ratioLine('two files: throughput --jobs 2 / --jobs 1', div(t('flows-2-j1'), t('flows-2-j2')), 1.8, 'min'),
     infoLine('one file on two threads: throughput flows --jobs 2 / flows', div(t('flows'), t('flows-shards'))),
+    ratioLine(`peak RSS MB, largest of ${PEAK_RSS_IDS.join(', ')}`, peakRss(ms.filter((m) => m.capture === capture && PEAK_RSS_IDS.includes(m.command.id))), 400),
   ];
 }
 

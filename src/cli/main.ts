@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, UsageError } from './exit.js';
 import type { Io } from './io.js';
 import { processIo } from './process-io.js';
+import { tuneHeap } from './heap.js';
 import type { CommandContext } from './command.js';
 import { registerPackets } from './packets.js';
 import { registerFlows } from './flows.js';
@@ -68,6 +69,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
 /** Entry point used by bin/synack. */
 export function runMain(): void {
+  tuneHeap();
   const io = processIo();
   run(process.argv.slice(2), io)
     .then(async (code) => {
