@@ -166,7 +166,7 @@ export async function flowsCommand(captures: string[], opts: FlowsCliOptions, io
   if (lines !== null) io.stdout(lines.header);
 
   const held: { input: number; capture: string; report: FlowReport }[] = [];
-  const jobs = inputJobs(opts.jobs);
+  const jobs = inputJobs(opts.jobs, captures);
   const { exit } = await runInputs(
     captures,
     io,

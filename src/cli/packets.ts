@@ -145,7 +145,7 @@ export async function packetsCommand(captures: string[], opts: PacketsCliOptions
   if (format === 'ndjson' || format === 'csv') {
     const lines = packetLines({ command: 'packets', format, fields: opts.fields, several }, io);
     io.stdout(lines.header);
-    const jobs = inputJobs(opts.jobs);
+    const jobs = inputJobs(opts.jobs, captures);
     const { exit } = await runInputs(captures, io, lines.handlers, {
       footer: false,
       maxFlows: opts.maxFlows,

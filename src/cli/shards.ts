@@ -17,12 +17,12 @@
 // on one thread, writing only what it had not written yet — the same bytes, since both runs
 // agree up to there.
 
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { analyzeInput, type EmitKey, type InputReport } from '../pipeline.js';
 import { flowLines } from './flows.js';
 import { packetLines } from './packets.js';
 import { inputName, type InputOutcome } from './inputs.js';
+import { inspectInput } from './input-file.js';
 import type { Io } from './io.js';
 import type { HumanCliOptions } from './summary.js';
 import { TextSpill } from './text-spill.js';
@@ -192,22 +192,8 @@ export class RecordBatch {
 
 /** Whether a file is worth sharding: a regular file, large enough, not gzip (decompression would be done twice). */
 export function shardable(path: string): boolean {
-  if (path === '-') return false;
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false; // the normal run says why
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size < shardPolicy.minBytes) return false;
-    const magic = new Uint8Array(2);
-    readSync(fd, magic, 0, 2, 0);
-    return !(magic[0] === 0x1f && magic[1] === 0x8b);
-  } finally {
-    closeSync(fd);
-  }
+  const file = inspectInput(path);
+  return file !== null && !file.gzip && file.size >= shardPolicy.minBytes;
 }
 
 /** A batch as the main thread holds it until its records are written. */
