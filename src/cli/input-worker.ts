@@ -1,6 +1,7 @@
 // A worker thread analysing one input for parallel.ts: it rebuilds the command's line writer
 // from plain data, runs the pipeline, and sends what the command writes to the main thread
-// in batches, then the input's report. It never touches the process's stdout or stderr.
+// in batches (or, until its input's turn comes, sets it aside in its own spill file and says how
+// much), then the input's report. It never touches the process's stdout or stderr.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeInput } from '../pipeline.js';
@@ -10,6 +11,7 @@ import type { Io } from './io.js';
 import { OutputCredit } from './output-credit.js';
 import { ByteOutput } from '../render/byte-output.js';
 import { packetLines } from './packets.js';
+import { ScratchFile } from './scratch-file.js';
 import { serializeReport, type MainMessage, type WorkerInput, type WorkerMessage } from './parallel.js';
 
 /** Output is sent in batches of about this many characters (one message per record would cost more than the record). */
@@ -17,7 +19,11 @@ const BATCH = 1 << 16;
 
 async function main(): Promise<void> {
   const port = parentPort!;
-  const { job, input, index, window } = workerData as WorkerInput;
+  const { job, input, index, window, spillFd } = workerData as WorkerInput;
+  let replayed = spillFd === null;
+  // The main thread's file: it reads it back and closes it.
+  const spill = new ScratchFile(spillFd ?? -1);
+  let spilled = 0;
   const post = (m: WorkerMessage): void => port.postMessage(m);
 
   const controller = new AbortController();
@@ -26,12 +32,20 @@ async function main(): Promise<void> {
     if (m.type === 'abort') {
       controller.abort();
       credit.wake();
-    } else credit.written(m.bytes);
+    } else if (m.type === 'active') replayed = true;
+    else credit.written(m.bytes);
   });
   // The port must not keep the thread alive once the analysis is over.
   port.unref();
 
   const send = (bytes: Uint8Array): void => {
+    if (!replayed) {
+      // Not its turn yet: the main thread reads this back (through the same descriptor) later.
+      spill.writeAt(bytes, spilled);
+      spilled += bytes.length;
+      post({ type: 'spilled', length: bytes.length });
+      return;
+    }
     credit.sent(bytes.length);
     // Transferred, not copied: each block has its own ArrayBuffer.
     port.postMessage({ type: 'stdout', bytes } satisfies WorkerMessage, [bytes.buffer as ArrayBuffer]);

@@ -2,12 +2,16 @@
 // up to --jobs at a time, and the main thread replays what each wrote, input after input, so
 // stdout and stderr carry exactly what a run one input after the other would write.
 //
-// The output of the input being replayed goes straight through, and its worker waits (between
-// input chunks) when more than OUTPUT_WINDOW bytes of it are not yet written: the backpressure a
-// slow pipe reader puts on a single run. A later input's output is set aside in an unlinked
-// temporary file as it arrives, so its worker never waits and memory stays flat whatever the
-// output size; it is copied out when that input's turn comes. Ctrl-C stops every worker; inputs
-// after the interrupted one say nothing, as when they were never read.
+// The input being replayed sends its output to the main thread, which writes it straight
+// through; its worker waits (between input chunks) when more than OUTPUT_WINDOW bytes of it are
+// not yet written: the backpressure a slow pipe reader puts on a single run. Until its turn
+// comes, a later input's worker sets its output aside itself, in an unlinked temporary file the
+// main thread opened for it (a file a worker opens is closed when it exits), and says only how
+// much it wrote: it never waits, memory stays flat whatever the output size, and the main thread,
+// which used to receive every block and copy it to disk on a core the workers need, reads it back
+// through the same descriptor (threads share them) when that input's turn comes.
+// Ctrl-C stops every worker; inputs after the interrupted one say nothing, as when they were
+// never read.
 
 import { Worker } from 'node:worker_threads';
 import { CaptureError } from '../capture/types.js';
@@ -33,16 +37,23 @@ export interface WorkerInput {
   input: string;
   index: number;
   window: number;
+  /**
+   * Where to set output aside until its turn comes (the descriptor of a scratch file the main
+   * thread opened; see 'active'), or null when its turn has come already.
+   */
+  spillFd: number | null;
 }
 
 /** Messages from a worker, in the order it produced them. */
 export type WorkerMessage =
   | { type: 'stdout'; bytes: Uint8Array }
+  /** `length` more bytes of output are next in the worker's spill file. */
+  | { type: 'spilled'; length: number }
   | { type: 'stderr'; text: string }
   | { type: 'done'; report: SerializedReport };
 
-/** Messages to a worker. */
-export type MainMessage = { type: 'written'; bytes: number } | { type: 'abort' };
+/** Messages to a worker; `active`: its turn has come, output now goes to the main thread. */
+export type MainMessage = { type: 'written'; bytes: number } | { type: 'abort' } | { type: 'active' };
 
 /** An InputReport as it crosses threads (the capture error loses its class on the way). */
 export type SerializedReport = Omit<InputReport, 'capture'> & {
@@ -60,7 +71,7 @@ export function deserializeReport(r: SerializedReport): InputReport {
 }
 
 /** A message waiting to be replayed; `spilled`: that many stdout bytes are next in the spill file. */
-type Queued = WorkerMessage | { type: 'spilled'; length: number };
+type Queued = WorkerMessage;
 
 interface Slot {
   input: string;
@@ -70,18 +81,10 @@ interface Slot {
   queue: Queued[];
   /** Set once the main thread replays this input: its output then goes straight to stdout. */
   active: boolean;
-  /** Where output received before this input's turn waits (unlinked temporary file). */
-  spill: { file: ScratchFile; written: number; read: number } | null;
+  /** The spill file its worker writes before this input's turn, and how much was read back. */
+  spill: { file: ScratchFile; read: number } | null;
   failed: Error | null;
   exited: boolean;
-}
-
-/** Appends a later input's output to its spill file. */
-function spillOut(slot: Slot, bytes: Uint8Array): void {
-  const spill = (slot.spill ??= { file: new ScratchFile(), written: 0, read: 0 });
-  spill.file.writeAt(bytes, spill.written);
-  spill.written += bytes.length;
-  slot.queue.push({ type: 'spilled', length: bytes.length });
 }
 
 /** The next `length` spilled bytes of a slot. */
@@ -115,20 +118,16 @@ export async function runParallel(
   let finished = false;
 
   const start = (slot: Slot): void => {
-    const data: WorkerInput = { job: parallel.job, input: slot.input, index: slot.index, window: OUTPUT_WINDOW };
+    if (!slot.active) slot.spill = { file: new ScratchFile(), read: 0 };
+    const spillFd = slot.spill === null ? null : slot.spill.file.open();
+    const data: WorkerInput = { job: parallel.job, input: slot.input, index: slot.index, window: OUTPUT_WINDOW, spillFd };
     const worker = new Worker(new URL('./input-worker.js', import.meta.url), { workerData: data, stdout: false, stderr: false });
     slot.worker = worker;
     running++;
     worker.on('message', (m: WorkerMessage) => {
       // After the replay has ended (a later input stopped by Ctrl-C): nothing more is wanted.
       if (finished) return;
-      if (m.type === 'stdout' && !slot.active) {
-        // Not this input's turn yet: set aside, and let its worker go on at full speed.
-        spillOut(slot, m.bytes);
-        worker.postMessage({ type: 'written', bytes: m.bytes.length } satisfies MainMessage);
-      } else {
-        slot.queue.push(m);
-      }
+      slot.queue.push(m);
       poke();
     });
     worker.on('error', (err) => {
@@ -155,6 +154,8 @@ export async function runParallel(
   io.signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
+    // The first input is replayed from the start: its worker need set nothing aside.
+    slots[0]!.active = true;
     while (started < Math.min(parallel.jobs, slots.length)) start(slots[started++]!);
     // Ctrl-C before the workers existed: they stop at once, as a single run would.
     if (io.signal?.aborted === true) onAbort();
@@ -163,7 +164,11 @@ export async function runParallel(
       // input's report: wait for it, unless reading was stopped (Ctrl-C) before it started.
       while (slot.worker === null && !stopped) await new Promise<void>((resolve) => (wake = resolve));
       if (slot.worker === null) break;
-      slot.active = true;
+      if (!slot.active) {
+        slot.active = true;
+        // What it sets aside from now on would only be read back at once.
+        slot.worker.postMessage({ type: 'active' } satisfies MainMessage);
+      }
       let report: InputReport | null = null;
       while (report === null) {
         const m = slot.queue.shift();
@@ -193,6 +198,9 @@ export async function runParallel(
     finished = true;
     io.signal?.removeEventListener('abort', onAbort);
     stopAll();
+    // A worker may still write to its spill file until it has stopped: its descriptor is closed
+    // only then (closed earlier, the number could be reused by another file and written to).
+    await Promise.all(slots.map((s) => (s.worker !== null && !s.exited ? s.worker.terminate() : undefined)));
     for (const s of slots) s.spill?.file.close();
   }
 }

@@ -8,17 +8,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export class ScratchFile {
-  private fd = -1;
+  /**
+   * `fd`: a scratch file the main thread created (open()) and handed to this worker thread
+   * (descriptors are shared by all threads): written here, read back and closed there. A file
+   * a worker opens itself is closed when the worker exits, so workers never create one.
+   */
+  constructor(private fd = -1) {}
 
-  /** Writes all of `bytes` at `offset`. */
-  writeAt(bytes: Uint8Array, offset: number): void {
+  /** Creates the file unless it exists; its descriptor. */
+  open(): number {
     if (this.fd < 0) {
       const path = join(tmpdir(), `synack-${process.pid}-${randomBytes(6).toString('hex')}`);
       this.fd = openSync(path, 'wx+', 0o600);
       unlinkSync(path);
     }
+    return this.fd;
+  }
+
+  /** Writes all of `bytes` at `offset`. */
+  writeAt(bytes: Uint8Array, offset: number): void {
+    const fd = this.open();
     let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, offset + done);
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, offset + done);
   }
 
   /** Reads up to `length` bytes at `offset` into `target`; returns how many there were. */

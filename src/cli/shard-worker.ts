@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       controller.abort();
       credit.wake();
     } else if (m.type === 'numbers') numbered(m.streams);
-    else credit.written(m.bytes);
+    else if (m.type === 'written') credit.written(m.bytes);
   });
   port.unref();
 
