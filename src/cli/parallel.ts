@@ -70,15 +70,12 @@ export function deserializeReport(r: SerializedReport): InputReport {
   return { ...r, capture: { ...r.capture, error: e === null ? null : new CaptureError(e.reason, e.offset, e.kind) } };
 }
 
-/** A message waiting to be replayed; `spilled`: that many stdout bytes are next in the spill file. */
-type Queued = WorkerMessage;
-
 interface Slot {
   input: string;
   index: number;
   worker: Worker | null;
   /** Messages not yet replayed. */
-  queue: Queued[];
+  queue: WorkerMessage[];
   /** Set once the main thread replays this input: its output then goes straight to stdout. */
   active: boolean;
   /** The spill file its worker writes before this input's turn, and how much was read back. */
