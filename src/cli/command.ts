@@ -64,8 +64,9 @@ export function shardJobsOption(): Option {
 
 /**
  * -j, --jobs N: several inputs are analysed N at a time, each on its own worker thread (the
- * default uses every core when the inputs are large enough to gain from it: inputJobs); one large file's flows are shared out over N threads only when
- * asked for (shards.ts). Output is the same as with --jobs 1, byte for byte.
+ * default uses every core when the inputs are large enough to gain from it: inputJobs); one
+ * large file's flows are shared out over N threads only when asked for (shards.ts). Output is
+ * the same as with --jobs 1, byte for byte.
  */
 export function jobsOption(formats: string): Option {
   return new Option(

@@ -68,12 +68,8 @@ const K = {
   resetBy: fragment(',"reset_by":'),
   bytesAfterFin: fragment(',"bytes_after_fin":'),
   timeWait: fragment(',"time_wait":'),
-  // transitions
+  // transitions (the rest of each: transitionTail)
   frame: fragment('{"frame":'),
-  endpoint: fragment(',"endpoint":"'),
-  from: fragment('","from":"'),
-  to: fragment('","to":"'),
-  cause: fragment('","cause":"'),
   emptyList: fragment('[]'),
 };
 
@@ -196,20 +192,24 @@ function teardown(out: ByteOutput, t: TeardownReport): void {
  */
 const transitionTails = new Map<string, Map<string, Map<string, Map<string, Uint8Array>>>>();
 let transitionTailCount = 0;
-/** Beyond this many combinations (never reached by the lifecycle's own names), tails are written as text. */
+/** Beyond this many combinations (never reached by the lifecycle's own names), tails are encoded each time. */
 const MAX_TRANSITION_TAILS = 4096;
 
-function transitionTail(t: Transition): Uint8Array | null {
+function encodeTransitionTail(t: Transition): Uint8Array {
+  return fragment(`,"endpoint":${JSON.stringify(t.endpoint)},"from":${JSON.stringify(t.from)},"to":${JSON.stringify(t.to)},"cause":${JSON.stringify(t.cause)}}`);
+}
+
+function transitionTail(t: Transition): Uint8Array {
   let byCause = transitionTails.get(t.endpoint);
   let byFrom = byCause?.get(t.cause);
   let byTo = byFrom?.get(t.from);
   const tail = byTo?.get(t.to);
   if (tail !== undefined) return tail;
-  if (transitionTailCount >= MAX_TRANSITION_TAILS) return null;
+  if (transitionTailCount >= MAX_TRANSITION_TAILS) return encodeTransitionTail(t);
   if (byCause === undefined) transitionTails.set(t.endpoint, (byCause = new Map()));
   if (byFrom === undefined) byCause.set(t.cause, (byFrom = new Map()));
   if (byTo === undefined) byFrom.set(t.from, (byTo = new Map()));
-  const bytes = fragment(`,"endpoint":${JSON.stringify(t.endpoint)},"from":${JSON.stringify(t.from)},"to":${JSON.stringify(t.to)},"cause":${JSON.stringify(t.cause)}}`);
+  const bytes = encodeTransitionTail(t);
   byTo.set(t.to, bytes);
   transitionTailCount++;
   return bytes;
@@ -226,21 +226,7 @@ function transitions(out: ByteOutput, list: readonly Transition[]): void {
     if (i > 0) out.byte(0x2c);
     out.raw(K.frame);
     num(out, t.frame);
-    const tail = transitionTail(t);
-    if (tail !== null) {
-      out.raw(tail);
-      continue;
-    }
-    out.raw(K.endpoint);
-    out.text(t.endpoint);
-    out.raw(K.from);
-    out.text(t.from);
-    out.raw(K.to);
-    out.text(t.to);
-    // Causes are phrases from a fixed table ("sent SYN", "received FIN"...).
-    out.raw(K.cause);
-    out.text(t.cause);
-    out.raw(K.recordEnd);
+    out.raw(transitionTail(t));
   }
   out.byte(0x5d);
 }
