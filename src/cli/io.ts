@@ -37,6 +37,24 @@ export interface Io {
    * pipeline waits on it between input chunks so output never piles up in memory.
    */
   backpressure?(): Promise<void> | undefined;
+  /** Standard output as a descriptor a worker thread may write to itself (the process's Io only). */
+  directOutput?: DirectOutput;
+}
+
+/**
+ * Standard output handed to another thread for a while (parallel.ts): the worker analysing the
+ * input whose turn it is writes its blocks to `fd` itself instead of passing each one through
+ * the main thread, which writes nothing to stdout meanwhile.
+ */
+export interface DirectOutput {
+  fd: number;
+  /** Resolves once everything written to stdout so far has reached the descriptor. */
+  drained(): Promise<void>;
+  /**
+   * The other thread's write failed: `closed` when the reader went away (EPIPE). Ends the run
+   * as the same failure on this thread's writes would.
+   */
+  failed(closed: boolean, message: string): void;
 }
 
 /** Thrown by an Io's stdout when the reader went away (EPIPE): stop quietly, exit 0. */

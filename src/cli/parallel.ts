@@ -2,9 +2,11 @@
 // up to --jobs at a time, and the main thread replays what each wrote, input after input, so
 // stdout and stderr carry exactly what a run one input after the other would write.
 //
-// The input being replayed sends its output to the main thread, which writes it straight
-// through; its worker waits (between input chunks) when more than OUTPUT_WINDOW bytes of it are
-// not yet written: the backpressure a slow pipe reader puts on a single run. Until its turn
+// The input being replayed writes its output to stdout itself, once the main thread has written
+// out everything before it (Io.directOutput: the process's stdout), or else sends it to the main
+// thread, which writes it straight through; its worker then waits (between input chunks) when
+// more than OUTPUT_WINDOW bytes of it are not yet written: the backpressure a slow pipe reader
+// puts on a single run (writing itself, it waits in the write). Until its turn
 // comes, a later input's worker sets its output aside itself, in an unlinked temporary file the
 // main thread opened for it (a file a worker opens is closed when it exits), and says only how
 // much it wrote: it never waits, memory stays flat whatever the output size, and the main thread,
@@ -42,6 +44,11 @@ export interface WorkerInput {
    * thread opened; see 'active'), or null when its turn has come already.
    */
   spillFd: number | null;
+  /**
+   * The main thread offers its standard output (Io.directOutput): once this input's turn has
+   * come and everything before it is out, the worker writes there itself (see 'handover').
+   */
+  direct: boolean;
 }
 
 /** Messages from a worker, in the order it produced them. */
@@ -50,10 +57,25 @@ export type WorkerMessage =
   /** `length` more bytes of output are next in the worker's spill file. */
   | { type: 'spilled'; length: number }
   | { type: 'stderr'; text: string }
+  /**
+   * Its turn has come and it would write to stdout itself: everything it sends after this is
+   * held back until the main thread has written out what came before and says 'direct'.
+   */
+  | { type: 'handover' }
+  /** Writing to stdout failed: the reader went away (EPIPE, `closed`) or another error. */
+  | { type: 'write-failed'; closed: boolean; message: string }
   | { type: 'done'; report: SerializedReport };
 
-/** Messages to a worker; `active`: its turn has come, output now goes to the main thread. */
-export type MainMessage = { type: 'written'; bytes: number } | { type: 'abort' } | { type: 'active' };
+/**
+ * Messages to a worker. `active`: its turn has come, output now goes to the main thread (or,
+ * when it may write itself, is held back until `direct`); `direct`: everything before this
+ * input's output is out, write it to descriptor `fd` from now on.
+ */
+export type MainMessage =
+  | { type: 'written'; bytes: number }
+  | { type: 'abort' }
+  | { type: 'active' }
+  | { type: 'direct'; fd: number };
 
 /** An InputReport as it crosses threads (the capture error loses its class on the way). */
 export type SerializedReport = Omit<InputReport, 'capture'> & {
@@ -108,6 +130,7 @@ export async function runParallel(
     wake = null;
     w?.();
   };
+  const direct = io.directOutput;
   let started = 0;
   let running = 0;
   let stopped = false;
@@ -117,7 +140,7 @@ export async function runParallel(
   const start = (slot: Slot): void => {
     if (!slot.active) slot.spill = { file: new ScratchFile(), read: 0 };
     const spillFd = slot.spill === null ? null : slot.spill.file.open();
-    const data: WorkerInput = { job: parallel.job, input: slot.input, index: slot.index, window: OUTPUT_WINDOW, spillFd };
+    const data: WorkerInput = { job: parallel.job, input: slot.input, index: slot.index, window: OUTPUT_WINDOW, spillFd, direct: direct !== undefined };
     const worker = new Worker(new URL('./input-worker.js', import.meta.url), { workerData: data, stdout: false, stderr: false });
     slot.worker = worker;
     running++;
@@ -185,6 +208,12 @@ export async function runParallel(
           slot.worker.postMessage({ type: 'written', bytes: m.bytes.length } satisfies MainMessage);
         } else if (m.type === 'stderr') {
           io.stderr(m.text);
+        } else if (m.type === 'handover') {
+          // The worker writes the rest itself, after what is already on its way.
+          await direct!.drained();
+          slot.worker.postMessage({ type: 'direct', fd: direct!.fd } satisfies MainMessage);
+        } else if (m.type === 'write-failed') {
+          direct!.failed(m.closed, m.message);
         } else {
           report = deserializeReport(m.report);
         }

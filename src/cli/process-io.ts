@@ -20,15 +20,16 @@ export function processIo(): Io {
   /** The reader went away: nothing more is written anywhere, and the process ends with 0. */
   let closed = false;
   const out = process.stdout;
-  out.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') {
+  const writeFailed = (epipe: boolean, message: string): void => {
+    if (epipe) {
       // `| head`: the reader has what it wanted. Exit as a pipeline expects, saying nothing.
       closed = true;
       process.exit(0);
     }
-    process.stderr.write(`synack: cannot write output: ${err.message}\n`);
+    process.stderr.write(`synack: cannot write output: ${message}\n`);
     process.exit(3);
-  });
+  };
+  out.on('error', (err: NodeJS.ErrnoException) => writeFailed(err.code === 'EPIPE', err.message));
   // A full block goes to the stream, which keeps it until written; output goes on in a new one.
   const buffered = new ByteOutput(BLOCK_SIZE, (block) => {
     if (!closed) out.write(block);
@@ -96,6 +97,15 @@ export function processIo(): Io {
       flushNow();
       if (closed || out.writableLength < BACKLOG_LIMIT) return undefined;
       return new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    },
+    directOutput: {
+      fd: 1,
+      drained() {
+        flushNow();
+        // Writes complete in order: this one's callback runs once all before it are written.
+        return new Promise<void>((resolve) => (closed ? resolve() : out.write('', () => resolve())));
+      },
+      failed: writeFailed,
     },
     flush() {
       flushNow();

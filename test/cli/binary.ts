@@ -89,6 +89,25 @@ export function collect(child: ChildProcessWithoutNullStreams, stdin?: Uint8Arra
   });
 }
 
+/**
+ * Reads the first line of output and closes the pipe, as `| head -1` does; the exit status and
+ * stderr of the child once it has ended.
+ */
+export async function headOne(child: ChildProcessWithoutNullStreams): Promise<{ first: string; code: number | null; stderr: string }> {
+  let first = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    if (first === '') {
+      first = d.split('\n')[0]!;
+      child.stdout.destroy();
+    }
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin.end();
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  return { first, code, stderr };
+}
+
 /** A fixture path relative to the repository (as a user would type it from the repo root). */
 export function fixture(rel: string): string {
   return join('fixtures', rel);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { readTsv } from '../helpers/tshark-tsv.js';
 import { fixturesDir } from '../helpers/corpus.js';
-import { collect, ensureBuilt, fixture, run, start } from './binary.js';
+import { collect, ensureBuilt, fixture, headOne, run, start } from './binary.js';
 import { csvObjects } from './csv-parse.js';
 
 beforeAll(() => ensureBuilt());
@@ -129,17 +129,7 @@ describe('pipes', () => {
     it(`| head -1 (${format}): exit 0, nothing on stderr`, async () => {
       // Enough output to overflow any pipe buffer: the same capture named 40 times.
       const child = start(['packets', ...new Array<string>(40).fill(fixture('kernel/lossy-transfer.pcap')), '--format', format]);
-      let first = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        if (first === '') {
-          first = d.split('\n')[0]!;
-          child.stdout.destroy();
-        }
-      });
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.stdin.end();
-      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      const { first, code, stderr } = await headOne(child);
       expect(first.length).toBeGreaterThan(0);
       expect(code).toBe(0);
       expect(stderr).toBe('');

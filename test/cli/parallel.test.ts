@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCaptures } from '../../src/bench/generate.js';
-import { collect, ensureBuilt, fixture, repoDir, run, start } from './binary.js';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { binPath, collect, ensureBuilt, fixture, headOne, repoDir, run, start } from './binary.js';
 
 beforeAll(() => ensureBuilt());
 
@@ -103,6 +104,52 @@ describe('--jobs with a large input: output set aside, Ctrl-C', () => {
     expect(many.code).toBe(one.code);
     expect(many.stdout === one.stdout).toBe(true);
     expect(many.stderr).toBe(one.stderr);
+  }, 60_000);
+
+  // The input whose turn it is writes to stdout itself (parallel.ts): a pipe is non-blocking
+  // there, so a reader slower than the worker makes its writes wait (EAGAIN), not fail.
+  it('a reader that stops for a while: every byte still arrives, in order', async () => {
+    const inputs = [big, fixture('kernel/many-flows.pcap'), big];
+    const one = await run(['flows', '--format', 'ndjson', '--jobs', '1', ...inputs]);
+    const child = start(['flows', '--format', 'ndjson', '--jobs', '2', ...inputs]);
+    const chunks: Buffer[] = [];
+    let paused = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      chunks.push(d);
+      // Three stops of 300 ms while the first input's worker writes: the pipe fills up.
+      if (paused < 3 && chunks.length % 40 === 1) {
+        paused++;
+        child.stdout.pause();
+        setTimeout(() => child.stdout.resume(), 300);
+      }
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdin.end();
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(paused).toBe(3);
+    expect(code).toBe(one.code);
+    expect(stderr).toBe(one.stderr);
+    expect(Buffer.concat(chunks).toString('utf8') === one.stdout).toBe(true);
+  }, 60_000);
+
+  it('the reader goes away (| head): exit 0, nothing on stderr', async () => {
+    const { first, code, stderr } = await headOne(start(['flows', '--format', 'ndjson', '--jobs', '2', big, big]));
+    expect((JSON.parse(first) as { capture: string }).capture).toBe(big);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+  }, 60_000);
+
+  it('output that cannot be written (a full disk): said once, exit 3, as with --jobs 1', () => {
+    // /dev/full fails every write with ENOSPC, whichever thread writes.
+    const run = (jobs: string): SpawnSyncReturns<string> =>
+      spawnSync('sh', ['-c', `"$0" "$1" flows --format ndjson --jobs ${jobs} "$2" "$2" > /dev/full`, process.execPath, binPath, big], { cwd: repoDir, encoding: 'utf8' });
+    const one = run('1');
+    const two = run('2');
+    expect(one.status).toBe(3);
+    expect(one.stderr).toBe('synack: cannot write output: ENOSPC: no space left on device, write\n');
+    expect(two.status).toBe(3);
+    expect(two.stderr).toBe(one.stderr);
   }, 60_000);
 
   it('SIGINT stops every worker: what was read is written, `interrupted` said, exit 0', async () => {
