@@ -208,7 +208,8 @@ async function profile(capture: GeneratedCaptures, outDir: string): Promise<stri
   const dir = join(outDir, 'prof');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const argv = ['node', '--cpu-prof', '--cpu-prof-dir', dir, SYNACK, 'flows', capture.pcap.path, '--format', 'ndjson'];
+  // The same code as bin/synack, unbundled: the profile then names each function's own file.
+  const argv = ['node', '--cpu-prof', '--cpu-prof-dir', dir, join(ROOT, 'dist', 'cli', 'entry.js'), 'flows', capture.pcap.path, '--format', 'ndjson'];
   const r = await runMeasured(argv);
   if (!r.ok) return [`profile: failed: ${r.error}`];
   const files = readdirSync(dir)

@@ -1,6 +1,6 @@
 // Runs the real built command line (`bin/synack`) as a child process, the way a shell pipeline
-// or a CI job does. `ensureBuilt()` compiles src/ to dist/ once (under a lock: test files run in
-// parallel workers) when dist/ is missing or older than the sources.
+// or a CI job does. `ensureBuilt()` compiles src/ to dist/ and bundles it once (under a lock:
+// test files run in parallel workers) when the bundle is missing or older than the sources.
 
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
@@ -26,7 +26,8 @@ function sleepSync(ms: number): void {
 
 /** Builds dist/ if it is missing or stale. Type errors elsewhere do not stop tsc from emitting. */
 export function ensureBuilt(): void {
-  const marker = join(repoDir, 'dist', 'cli', 'main.js');
+  // The bundle bin/synack runs is built last (npm run build: tsc, then src/build/bundle.ts).
+  const marker = join(repoDir, 'dist', 'bundle', 'synack.js');
   const stale = (): boolean => !existsSync(marker) || statSync(marker).mtimeMs < newestMtime(join(repoDir, 'src'));
   if (!stale()) return;
   const lock = join(repoDir, 'dist', '.test-build-lock');
@@ -41,7 +42,10 @@ export function ensureBuilt(): void {
     }
   }
   try {
-    if (stale()) spawnSync(process.execPath, [join(repoDir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: repoDir });
+    if (stale()) {
+      spawnSync(process.execPath, [join(repoDir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: repoDir });
+      spawnSync(process.execPath, [join(repoDir, 'dist', 'build', 'bundle.js')], { cwd: repoDir });
+    }
   } finally {
     rmdirSync(lock);
   }
