@@ -76,6 +76,14 @@ function commandsFor(c: GeneratedCaptures, peers: Record<string, boolean>): Comm
     // Two inputs: one after the other, then on two worker threads.
     { id: 'flows-2-j1', label: 'synack flows --format ndjson F F --jobs 1', argv: ['node', SYNACK, 'flows', pcap, pcap, '--format', 'ndjson', '--jobs', '1'], bytes: 2 * c.pcap.bytes, inputs: 2 },
     { id: 'flows-2-j2', label: 'synack flows --format ndjson F F --jobs 2', argv: ['node', SYNACK, 'flows', pcap, pcap, '--format', 'ndjson', '--jobs', '2'], bytes: 2 * c.pcap.bytes, inputs: 2 },
+    // What this machine allows two files: two separate processes at once, nothing shared.
+    {
+      id: 'flows-2-procs',
+      label: 'two synack flows --format ndjson F at once',
+      argv: ['sh', '-c', 'node "$0" flows "$1" --format ndjson & node "$0" flows "$1" --format ndjson; wait', SYNACK, pcap],
+      bytes: 2 * c.pcap.bytes,
+      inputs: 2,
+    },
   );
   if (c.gzip && peers.zcat) cmds.push({ id: 'zcat', label: 'zcat pcap.gz', argv: ['zcat', c.gzip.path], bytes: c.pcap.bytes });
   if (peers.tshark) cmds.push({ id: 'tshark', label: 'tshark -q -z conv,tcp', argv: ['tshark', '-r', pcap, '-q', '-z', 'conv,tcp'], bytes: c.pcap.bytes });
@@ -186,6 +194,8 @@ function ratios(ms: Measurement[], capture: GeneratedCaptures): string[] {
     ratioLine('summary / flows', div(t('summary'), t('flows')), 2),
     ratioLine('packets / flows', div(t('packets'), t('flows')), 2),
     ratioLine('two files: throughput --jobs 2 / --jobs 1', div(t('flows-2-j1'), t('flows-2-j2')), 1.8, 'min'),
+    infoLine('two files, what the machine allows: throughput of two processes at once / --jobs 1', div(t('flows-2-j1'), t('flows-2-procs'))),
+    infoLine('two files: throughput --jobs 2 / two processes at once', div(t('flows-2-procs'), t('flows-2-j2'))),
     infoLine('one file on two threads: throughput flows --jobs 2 / flows', div(t('flows'), t('flows-shards'))),
     ratioLine(`peak RSS MB, largest of ${PEAK_RSS_IDS.join(', ')}`, peakRss(ms.filter((m) => m.capture === capture && PEAK_RSS_IDS.includes(m.command.id))), 400),
   ];
