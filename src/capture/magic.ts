@@ -14,9 +14,14 @@ export type Detected =
 /** Bytes needed by detectFormat(). */
 export const MAGIC_LENGTH = 4;
 
+/** RFC 1952 §2.3.1: a gzip member starts with ID1 0x1f, ID2 0x8b. */
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
 /** Identify a capture from its first four bytes. */
 export function detectFormat(b: Uint8Array): Detected {
-  if (b[0] === 0x1f && b[1] === 0x8b) return { kind: 'gzip' };
+  if (isGzip(b)) return { kind: 'gzip' };
   const be = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
   const le = ((b[3]! << 24) | (b[2]! << 16) | (b[1]! << 8) | b[0]!) >>> 0;
   if (be === 0x0a0d0d0a) return { kind: 'pcapng' };

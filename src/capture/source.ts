@@ -8,6 +8,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CaptureError } from './types.js';
+import { isGzip } from './magic.js';
 
 /** Size of each file read. */
 export const CHUNK_SIZE = 1024 * 1024;
@@ -42,11 +43,6 @@ export function ioError(err: unknown, what: string): CaptureError {
     : e.code === 'EISDIR' ? 'is a directory, not a capture file'
     : e.message ?? String(err);
   return new CaptureError(`cannot read ${what}: ${reason}`, 0, 'io');
-}
-
-/** RFC 1952 §2.3.1: a gzip member starts with ID1 0x1f, ID2 0x8b. */
-function isGzip(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
 /**

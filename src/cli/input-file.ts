@@ -3,10 +3,11 @@
 // threads; the run itself says what is wrong with an input that cannot be opened.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { isGzip } from '../capture/magic.js';
 
 export interface InputFile {
   size: number;
-  /** RFC 1952 §2.3.1: the file starts with ID1 0x1f, ID2 0x8b. */
+  /** The file starts with gzip's magic (capture/magic.ts isGzip). */
   gzip: boolean;
 }
 
@@ -24,7 +25,7 @@ export function inspectInput(path: string): InputFile | null {
     if (!st.isFile()) return null;
     const magic = new Uint8Array(2);
     const got = readSync(fd, magic, 0, 2, 0);
-    return { size: st.size, gzip: got === 2 && magic[0] === 0x1f && magic[1] === 0x8b };
+    return { size: st.size, gzip: isGzip(magic.subarray(0, got)) };
   } catch {
     return null;
   } finally {
