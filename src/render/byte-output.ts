@@ -12,12 +12,14 @@ export const MAX_UTF8_PER_UNIT = 3;
 const encoder = new TextEncoder();
 
 const QUOTE = 0x22;
-const TRUE = encoder.encode('true');
-const FALSE = encoder.encode('false');
-const NULL = encoder.encode('null');
 
-/** Longer fragments are copied with TypedArray.set (a call that pays off past a few words). */
-const LONG_FRAGMENT = 32;
+/**
+ * Fragments longer than this are copied with TypedArray.set; shorter ones — keys with their
+ * punctuation, 14 bytes on average, and the cached tails of transitions, about 90 — four bytes
+ * at a time (see Fragment). At 192 rather than 96, the writer of flow records ran 5% fewer
+ * instructions (cachegrind).
+ */
+const LONG_FRAGMENT = 192;
 
 /**
  * A block for output, not zero-filled: every byte handed over is written first, and a run of
@@ -29,10 +31,34 @@ function uninitialized(size: number): Uint8Array {
   return new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
 }
 
-/** A constant piece of JSON (keys, punctuation), encoded once. */
-export function fragment(text: string): Uint8Array {
-  return encoder.encode(text);
+/**
+ * A constant piece of output (a key with its punctuation, a cached value), encoded once, and
+ * also kept as little-endian 32-bit words: written with DataView.setUint32, a 14-byte key is
+ * four stores instead of fourteen, about a third of the time of a byte loop (9 against 26 ns
+ * per fragment, measured alone) and half that of TypedArray.set, whose call dominates at this
+ * length. The last word may carry up to three bytes past the fragment's end; they land beyond
+ * the write position, in room made for them, and are overwritten by what follows.
+ */
+export class Fragment {
+  readonly length: number;
+  readonly words: Uint32Array;
+
+  constructor(readonly bytes: Uint8Array) {
+    const n = bytes.length;
+    this.length = n;
+    this.words = new Uint32Array((n + 3) >> 2);
+    for (let i = 0; i < n; i++) this.words[i >> 2]! |= bytes[i]! << ((i & 3) * 8);
+  }
 }
+
+/** A constant piece of JSON (keys, punctuation), encoded once. */
+export function fragment(text: string): Fragment {
+  return new Fragment(encoder.encode(text));
+}
+
+const TRUE = fragment('true');
+const FALSE = fragment('false');
+const NULL = fragment('null');
 
 /**
  * A growing block of output bytes: [0, pos) of `buf` are written and not yet handed over.
@@ -40,19 +66,32 @@ export function fragment(text: string): Uint8Array {
  * the bytes it is given); without one, the block grows and `take` returns what was written.
  */
 export class ByteOutput {
-  buf: Uint8Array;
+  private block: Uint8Array;
+  /** The block as a DataView, for Fragment words. */
+  private view: DataView;
   pos = 0;
 
   constructor(
     private readonly blockSize: number,
     private readonly handOver: ((bytes: Uint8Array) => void) | null = null,
   ) {
-    this.buf = uninitialized(blockSize);
+    this.block = uninitialized(blockSize);
+    this.view = new DataView(this.block.buffer, this.block.byteOffset, this.block.byteLength);
+  }
+
+  /** The block being written: [0, pos) are written and not yet handed over. */
+  get buf(): Uint8Array {
+    return this.block;
+  }
+
+  private setBlock(block: Uint8Array): void {
+    this.block = block;
+    this.view = new DataView(block.buffer, block.byteOffset, block.byteLength);
   }
 
   /** Makes sure `n` more bytes fit. */
   reserve(n: number): void {
-    if (this.pos + n > this.buf.length) this.makeRoom(n);
+    if (this.pos + n > this.block.length) this.makeRoom(n);
   }
 
   /**
@@ -64,11 +103,11 @@ export class ByteOutput {
   flush(): void {
     if (this.pos === 0 || this.handOver === null) return;
     let bytes: Uint8Array;
-    if (this.pos * 2 < this.buf.length) {
-      bytes = this.buf.slice(0, this.pos);
+    if (this.pos * 2 < this.block.length) {
+      bytes = this.block.slice(0, this.pos);
     } else {
-      bytes = this.buf.subarray(0, this.pos);
-      this.buf = uninitialized(this.blockSize);
+      bytes = this.block.subarray(0, this.pos);
+      this.setBlock(uninitialized(this.blockSize));
     }
     this.pos = 0;
     this.handOver(bytes);
@@ -76,7 +115,7 @@ export class ByteOutput {
 
   /** Without a receiver: the bytes written so far as text, and the block emptied. */
   take(): string {
-    const bytes = this.buf.subarray(0, this.pos);
+    const bytes = this.block.subarray(0, this.pos);
     this.pos = 0;
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
   }
@@ -84,39 +123,42 @@ export class ByteOutput {
   private makeRoom(n: number): void {
     if (this.handOver !== null) {
       this.flush();
-      if (n <= this.buf.length) return;
+      if (n <= this.block.length) return;
     }
-    const bigger = uninitialized(Math.max(this.buf.length * 2, this.pos + n));
-    bigger.set(this.buf.subarray(0, this.pos));
-    this.buf = bigger;
+    const bigger = uninitialized(Math.max(this.block.length * 2, this.pos + n));
+    bigger.set(this.block.subarray(0, this.pos));
+    this.setBlock(bigger);
   }
 
   /** A constant fragment. */
-  raw(bytes: Uint8Array): void {
-    const n = bytes.length;
-    if (this.pos + n > this.buf.length) this.makeRoom(n);
-    const buf = this.buf;
-    let p = this.pos;
+  raw(f: Fragment): void {
+    const n = f.length;
     if (n > LONG_FRAGMENT) {
-      buf.set(bytes, p);
-      this.pos = p + n;
+      if (this.pos + n > this.block.length) this.makeRoom(n);
+      this.block.set(f.bytes, this.pos);
+      this.pos += n;
       return;
     }
-    for (let i = 0; i < n; i++) buf[p++] = bytes[i]!;
-    this.pos = p;
+    const words = f.words;
+    const count = words.length;
+    if (this.pos + count * 4 > this.block.length) this.makeRoom(count * 4);
+    const view = this.view;
+    const p = this.pos;
+    for (let i = 0; i < count; i++) view.setUint32(p + i * 4, words[i]!, true);
+    this.pos = p + n;
   }
 
   /** One ASCII character, by code. */
   byte(code: number): void {
-    if (this.pos + 1 > this.buf.length) this.makeRoom(1);
-    this.buf[this.pos++] = code;
+    if (this.pos + 1 > this.block.length) this.makeRoom(1);
+    this.block[this.pos++] = code;
   }
 
   /** Any text, as UTF-8 (a character at a time while it is ASCII, as it nearly always is). */
   text(s: string): void {
     const n = s.length;
-    if (this.pos + n * MAX_UTF8_PER_UNIT > this.buf.length) this.makeRoom(n * MAX_UTF8_PER_UNIT);
-    const buf = this.buf;
+    if (this.pos + n * MAX_UTF8_PER_UNIT > this.block.length) this.makeRoom(n * MAX_UTF8_PER_UNIT);
+    const buf = this.block;
     let p = this.pos;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
@@ -164,7 +206,7 @@ export class ByteOutput {
    */
   number(n: number): void {
     if (n >= 0 && n <= 0xffff_ffff && Math.floor(n) === n) {
-      if (this.pos + 10 > this.buf.length) this.makeRoom(10);
+      if (this.pos + 10 > this.block.length) this.makeRoom(10);
       this.digits(n);
       return;
     }
@@ -174,7 +216,7 @@ export class ByteOutput {
 
   /** An integer in [0, 2^32) in decimal; room for its digits is made. */
   private digits(n: number): void {
-    const buf = this.buf;
+    const buf = this.block;
     if (n < 10) {
       buf[this.pos++] = 0x30 + n;
       return;
@@ -205,7 +247,7 @@ export class ByteOutput {
     let fraction = k - whole * 1e9;
     if (fraction < 0 || fraction >= 1e9) return false;
     // At most 6 digits, a point and 9 digits.
-    if (this.pos + 16 > this.buf.length) this.makeRoom(16);
+    if (this.pos + 16 > this.block.length) this.makeRoom(16);
     this.digits(whole);
     if (fraction === 0) return true;
     let places = 9;
@@ -213,7 +255,7 @@ export class ByteOutput {
       fraction /= 10;
       places--;
     }
-    const buf = this.buf;
+    const buf = this.block;
     buf[this.pos] = 0x2e;
     let p = this.pos + 1 + places;
     this.pos = p;

@@ -9,7 +9,7 @@
 import type { PacketRecord, PacketTransition } from './packet-record.js';
 import type { TcpOptions } from '../decode/types.js';
 import { NO_OPTIONS } from '../decode/tcp.js';
-import { ByteOutput, fragment } from './byte-output.js';
+import { ByteOutput, fragment, type Fragment } from './byte-output.js';
 
 const COMMA = 0x2c;
 
@@ -78,7 +78,7 @@ function transitions(out: ByteOutput, list: readonly PacketTransition[]): void {
 }
 
 /** One option key, after a comma unless it is the first. */
-function optionKey(out: ByteOutput, first: boolean, key: Uint8Array): false {
+function optionKey(out: ByteOutput, first: boolean, key: Fragment): false {
   if (!first) out.byte(COMMA);
   out.raw(key);
   return false;
