@@ -127,16 +127,16 @@ const medianMs = (m: Measurement | undefined): number | null =>
 
 function renderTable(ms: Measurement[]): string {
   const table = new Table({
-    head: ['capture', 'command', 'median s', 'range s', 'packets/s', 'MB/s', 'peak RSS MB'],
+    head: ['capture', 'command', 'median s', 'range s', 'packets/s', 'best packets/s', 'MB/s', 'peak RSS MB'],
     style: { head: [], border: [] },
     chars: COMPACT,
-    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'right'],
+    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
   });
   for (const m of ms) {
     const size = `${Math.round(m.capture.packets / 1000)}k`;
     const med = medianMs(m);
     if (m.failed !== null || med === null) {
-      table.push([size, m.command.label, { colSpan: 5, content: `failed: ${(m.failed ?? 'no runs').slice(0, 70)}` }]);
+      table.push([size, m.command.label, { colSpan: 6, content: `failed: ${(m.failed ?? 'no runs').slice(0, 70)}` }]);
       continue;
     }
     const walls = m.runs.map((r) => r.wallMs);
@@ -147,6 +147,8 @@ function renderTable(ms: Measurement[]): string {
       (med / 1000).toFixed(3),
       `${(Math.min(...walls) / 1000).toFixed(2)}–${(Math.max(...walls) / 1000).toFixed(2)}`,
       Math.round((m.capture.packets * (m.command.inputs ?? 1)) / (med / 1000)).toLocaleString('en-US'),
+      // From the fastest run: the least disturbed by whatever else the host was doing.
+      Math.round((m.capture.packets * (m.command.inputs ?? 1)) / (Math.min(...walls) / 1000)).toLocaleString('en-US'),
       (m.command.bytes / 1e6 / (med / 1000)).toFixed(1),
       rss.length > 0 ? (Math.max(...rss) / 1024).toFixed(0) : '?',
     ]);
@@ -180,23 +182,42 @@ function peakRss(ms: Measurement[]): number | null {
   return ms.length === 0 ? null : peak / 1024;
 }
 
+/**
+ * A ratio between commands, as the median over rounds of the ratio within each round. Every round
+ * runs each command once, back to back (measure), so a ratio within a round compares runs made
+ * under the same load; on a shared host whose load drifts over a run of the bench (the large
+ * one takes about 18 minutes), that cancels what the ratio of two medians, taken from different
+ * rounds, does not. `f` gets each round's wall times (ms) in the order of `ids`; null when a
+ * command failed or did not run.
+ */
+function pairedRatio(ms: Measurement[], capture: GeneratedCaptures, ids: string[], f: (t: number[]) => number): number | null {
+  const runs = ids.map((id) => {
+    const m = ms.find((x) => x.capture === capture && x.command.id === id);
+    return m !== undefined && m.failed === null && m.runs.length > 0 ? m.runs.map((r) => r.wallMs) : null;
+  });
+  if (runs.some((r) => r === null)) return null;
+  const rounds = Math.min(...runs.map((r) => r!.length));
+  const values: number[] = [];
+  for (let k = 0; k < rounds; k++) values.push(f(runs.map((r) => r![k]!)));
+  return median(values);
+}
+
 function ratios(ms: Measurement[], capture: GeneratedCaptures): string[] {
   const t = (id: string): number | null => medianMs(ms.find((m) => m.capture === capture && m.command.id === id));
-  const div = (a: number | null, b: number | null): number | null => (a === null || b === null || b === 0 ? null : a / b);
-  const sum = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a + b);
+  const div = (a: string, b: string): number | null => pairedRatio(ms, capture, [a, b], ([x, y]) => x! / y!);
   return [
-    `ratios on ${capture.packets} packets:`,
+    `ratios on ${capture.packets} packets (each the median over rounds of the ratio within a round):`,
     ratioLine('synack flows, millions of packets/s', t('flows') === null ? null : capture.packets / (t('flows')! / 1000) / 1e6, 1.2, 'min'),
-    ratioLine('synack flows / tshark conv,tcp', div(t('flows'), t('tshark')), 0.15),
-    ratioLine('synack flows / tcptrace -n', div(t('flows'), t('tcptrace')), 1),
-    ratioLine('flows pcapng / pcap', div(t('flows-pcapng'), t('flows')), 1.15),
-    ratioLine('flows pcap.gz / (zcat + flows pcap)', div(t('flows-gzip'), sum(t('zcat'), t('flows'))), 1.3),
-    ratioLine('summary / flows', div(t('summary'), t('flows')), 2),
-    ratioLine('packets / flows', div(t('packets'), t('flows')), 2),
-    ratioLine('two files: throughput --jobs 2 / --jobs 1', div(t('flows-2-j1'), t('flows-2-j2')), 1.8, 'min'),
-    infoLine('two files, what the machine allows: throughput of two processes at once / --jobs 1', div(t('flows-2-j1'), t('flows-2-procs'))),
-    infoLine('two files: throughput --jobs 2 / two processes at once', div(t('flows-2-procs'), t('flows-2-j2'))),
-    infoLine('one file on two threads: throughput flows --jobs 2 / flows', div(t('flows'), t('flows-shards'))),
+    ratioLine('synack flows / tshark conv,tcp', div('flows', 'tshark'), 0.15),
+    ratioLine('synack flows / tcptrace -n', div('flows', 'tcptrace'), 1),
+    ratioLine('flows pcapng / pcap', div('flows-pcapng', 'flows'), 1.15),
+    ratioLine('flows pcap.gz / (zcat + flows pcap)', pairedRatio(ms, capture, ['flows-gzip', 'zcat', 'flows'], ([g, z, f]) => g! / (z! + f!)), 1.3),
+    ratioLine('summary / flows', div('summary', 'flows'), 2),
+    ratioLine('packets / flows', div('packets', 'flows'), 2),
+    ratioLine('two files: throughput --jobs 2 / --jobs 1', div('flows-2-j1', 'flows-2-j2'), 1.8, 'min'),
+    infoLine('two files, what the machine allows: throughput of two processes at once / --jobs 1', div('flows-2-j1', 'flows-2-procs')),
+    infoLine('two files: throughput --jobs 2 / two processes at once', div('flows-2-procs', 'flows-2-j2')),
+    infoLine('one file on two threads: throughput flows --jobs 2 / flows', div('flows', 'flows-shards')),
     ratioLine(`peak RSS MB, largest of ${PEAK_RSS_IDS.join(', ')}`, peakRss(ms.filter((m) => m.capture === capture && PEAK_RSS_IDS.includes(m.command.id))), 400),
   ];
 }
