@@ -12,7 +12,7 @@ import Table from 'cli-table3';
 import { DEFAULT_PACKETS, DEFAULT_SEED, LARGE_PACKETS, describeCaptures, ensureCaptures } from './generate.js';
 import type { GeneratedCaptures } from './generate.js';
 import { topSelfTime, type CpuProfile } from './profile.js';
-import { hasGnuTime, runMeasured, type RunResult } from './run.js';
+import { hasGnuTime, runMeasured, warmPageCache, type RunResult } from './run.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SYNACK = join(ROOT, 'bin', 'synack');
@@ -27,6 +27,8 @@ interface Command {
   bytes: number;
   /** Times the capture is read (several inputs on one command line); default 1. */
   inputs?: number;
+  /** The files it reads, read through untimed before each run (warmPageCache). */
+  files: string[];
 }
 
 interface Measurement {
@@ -62,20 +64,20 @@ function which(tool: string): boolean {
 function commandsFor(c: GeneratedCaptures, peers: Record<string, boolean>): Command[] {
   const pcap = c.pcap.path;
   const cmds: Command[] = [
-    { id: 'flows', label: 'synack flows --format ndjson (pcap)', argv: ['node', SYNACK, 'flows', pcap, '--format', 'ndjson'], bytes: c.pcap.bytes },
-    { id: 'flows-pcapng', label: 'synack flows --format ndjson (pcapng)', argv: ['node', SYNACK, 'flows', c.pcapng.path, '--format', 'ndjson'], bytes: c.pcapng.bytes },
+    { id: 'flows', label: 'synack flows --format ndjson (pcap)', argv: ['node', SYNACK, 'flows', pcap, '--format', 'ndjson'], bytes: c.pcap.bytes, files: [pcap] },
+    { id: 'flows-pcapng', label: 'synack flows --format ndjson (pcapng)', argv: ['node', SYNACK, 'flows', c.pcapng.path, '--format', 'ndjson'], bytes: c.pcapng.bytes, files: [c.pcapng.path] },
     // One file shared out over two threads (shards.ts), which is only done when asked for.
-    { id: 'flows-shards', label: 'synack flows --format ndjson --jobs 2 (one file)', argv: ['node', SYNACK, 'flows', pcap, '--format', 'ndjson', '--jobs', '2'], bytes: c.pcap.bytes },
+    { id: 'flows-shards', label: 'synack flows --format ndjson --jobs 2 (one file)', argv: ['node', SYNACK, 'flows', pcap, '--format', 'ndjson', '--jobs', '2'], bytes: c.pcap.bytes, files: [pcap] },
   ];
   if (c.gzip) {
-    cmds.push({ id: 'flows-gzip', label: 'synack flows --format ndjson (pcap.gz)', argv: ['node', SYNACK, 'flows', c.gzip.path, '--format', 'ndjson'], bytes: c.pcap.bytes });
+    cmds.push({ id: 'flows-gzip', label: 'synack flows --format ndjson (pcap.gz)', argv: ['node', SYNACK, 'flows', c.gzip.path, '--format', 'ndjson'], bytes: c.pcap.bytes, files: [c.gzip.path] });
   }
   cmds.push(
-    { id: 'summary', label: 'synack (summary)', argv: ['node', SYNACK, pcap], bytes: c.pcap.bytes },
-    { id: 'packets', label: 'synack packets --format ndjson', argv: ['node', SYNACK, 'packets', pcap, '--format', 'ndjson'], bytes: c.pcap.bytes },
+    { id: 'summary', label: 'synack (summary)', argv: ['node', SYNACK, pcap], bytes: c.pcap.bytes, files: [pcap] },
+    { id: 'packets', label: 'synack packets --format ndjson', argv: ['node', SYNACK, 'packets', pcap, '--format', 'ndjson'], bytes: c.pcap.bytes, files: [pcap] },
     // Two inputs: one after the other, then on two worker threads.
-    { id: 'flows-2-j1', label: 'synack flows --format ndjson F F --jobs 1', argv: ['node', SYNACK, 'flows', pcap, pcap, '--format', 'ndjson', '--jobs', '1'], bytes: 2 * c.pcap.bytes, inputs: 2 },
-    { id: 'flows-2-j2', label: 'synack flows --format ndjson F F --jobs 2', argv: ['node', SYNACK, 'flows', pcap, pcap, '--format', 'ndjson', '--jobs', '2'], bytes: 2 * c.pcap.bytes, inputs: 2 },
+    { id: 'flows-2-j1', label: 'synack flows --format ndjson F F --jobs 1', argv: ['node', SYNACK, 'flows', pcap, pcap, '--format', 'ndjson', '--jobs', '1'], bytes: 2 * c.pcap.bytes, inputs: 2, files: [pcap] },
+    { id: 'flows-2-j2', label: 'synack flows --format ndjson F F --jobs 2', argv: ['node', SYNACK, 'flows', pcap, pcap, '--format', 'ndjson', '--jobs', '2'], bytes: 2 * c.pcap.bytes, inputs: 2, files: [pcap] },
     // What this machine allows two files: two separate processes at once, nothing shared.
     {
       id: 'flows-2-procs',
@@ -83,16 +85,20 @@ function commandsFor(c: GeneratedCaptures, peers: Record<string, boolean>): Comm
       argv: ['sh', '-c', 'node "$0" flows "$1" --format ndjson & node "$0" flows "$1" --format ndjson; wait', SYNACK, pcap],
       bytes: 2 * c.pcap.bytes,
       inputs: 2,
+      files: [pcap],
     },
   );
-  if (c.gzip && peers.zcat) cmds.push({ id: 'zcat', label: 'zcat pcap.gz', argv: ['zcat', c.gzip.path], bytes: c.pcap.bytes });
-  if (peers.tshark) cmds.push({ id: 'tshark', label: 'tshark -q -z conv,tcp', argv: ['tshark', '-r', pcap, '-q', '-z', 'conv,tcp'], bytes: c.pcap.bytes });
-  if (peers.tcptrace) cmds.push({ id: 'tcptrace', label: 'tcptrace -n', argv: ['tcptrace', '-n', pcap], bytes: c.pcap.bytes });
-  if (peers.tcpdump) cmds.push({ id: 'tcpdump', label: 'tcpdump -nn -w /dev/null', argv: ['tcpdump', '-nn', '-r', pcap, '-w', '/dev/null'], bytes: c.pcap.bytes });
+  if (c.gzip && peers.zcat) cmds.push({ id: 'zcat', label: 'zcat pcap.gz', argv: ['zcat', c.gzip.path], bytes: c.pcap.bytes, files: [c.gzip.path] });
+  if (peers.tshark) cmds.push({ id: 'tshark', label: 'tshark -q -z conv,tcp', argv: ['tshark', '-r', pcap, '-q', '-z', 'conv,tcp'], bytes: c.pcap.bytes, files: [pcap] });
+  if (peers.tcptrace) cmds.push({ id: 'tcptrace', label: 'tcptrace -n', argv: ['tcptrace', '-n', pcap], bytes: c.pcap.bytes, files: [pcap] });
+  if (peers.tcpdump) cmds.push({ id: 'tcpdump', label: 'tcpdump -nn -w /dev/null', argv: ['tcpdump', '-nn', '-r', pcap, '-w', '/dev/null'], bytes: c.pcap.bytes, files: [pcap] });
   return cmds;
 }
 
-/** Warm-up then `runs` rounds; every round runs each command once, so tools alternate. */
+/**
+ * Warm-up then `runs` rounds; every round runs each command once, so tools alternate. Before
+ * each run its files are read through, untimed: every run reads from the page cache.
+ */
 async function measure(captures: GeneratedCaptures[], peers: Record<string, boolean>, runs: number, warmup: number, only: string[]): Promise<Measurement[]> {
   const all: Measurement[] = [];
   for (const capture of captures) {
@@ -107,6 +113,7 @@ async function measure(captures: GeneratedCaptures[], peers: Record<string, bool
     for (const m of all) {
       if (m.failed !== null) continue;
       if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${tag}: ${m.command.label} (${m.capture.packets} packets)`);
+      warmPageCache(m.command.files);
       const r = await runMeasured(m.command.argv);
       if (!r.ok) m.failed = r.error ?? 'failed';
       else if (round >= warmup) m.runs.push(r);
@@ -241,6 +248,7 @@ async function profile(capture: GeneratedCaptures, outDir: string): Promise<stri
   mkdirSync(dir, { recursive: true });
   // The same code as bin/synack, unbundled: the profile then names each function's own file.
   const argv = ['node', '--cpu-prof', '--cpu-prof-dir', dir, join(ROOT, 'dist', 'cli', 'entry.js'), 'flows', capture.pcap.path, '--format', 'ndjson'];
+  warmPageCache([capture.pcap.path]);
   const r = await runMeasured(argv);
   if (!r.ok) return [`profile: failed: ${r.error}`];
   const files = readdirSync(dir)
