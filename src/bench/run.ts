@@ -142,11 +142,11 @@ const WARM_CHUNK = 1 << 20;
 
 /**
  * Reads each file through once, untimed, so that the run after it reads them from the page
- * cache. Hosts that page out memory left idle for a while (Linux DAMON's reclaim, on this
- * project's benchmark machines pages idle for 60 s) otherwise evict a capture between the
- * commands that read it: in a round of the large bench the pcapng file is read once every
- * couple of minutes and the pcap one every few seconds, and `flows` on pcapng measured 1.24
- * times `flows` on pcap, where runs straight after each other give 1.03-1.06.
+ * cache. A host that pages out memory left idle (Linux DAMON reclaim: on the machine the
+ * README's figures come from, whatever went untouched for 60 s) otherwise evicts a capture
+ * between the commands that read it: in a round of the large bench the pcapng file is read once
+ * every couple of minutes, the pcap one every few seconds, and `flows` on pcapng measured 1.24
+ * times `flows` on pcap; with the files read just before each run, 1.08 to 1.14.
  */
 export function warmPageCache(files: readonly string[]): void {
   const buf = Buffer.allocUnsafe(WARM_CHUNK);
