@@ -148,14 +148,16 @@ function renderTable(ms: Measurement[]): string {
     }
     const walls = m.runs.map((r) => r.wallMs);
     const rss = m.runs.map((r) => r.peakRssKib).filter((x): x is number => x !== null);
+    const packets = m.capture.packets * (m.command.inputs ?? 1);
+    const perSecond = (ms: number): string => Math.round(packets / (ms / 1000)).toLocaleString('en-US');
     table.push([
       size,
       m.command.label,
       (med / 1000).toFixed(3),
       `${(Math.min(...walls) / 1000).toFixed(2)}–${(Math.max(...walls) / 1000).toFixed(2)}`,
-      Math.round((m.capture.packets * (m.command.inputs ?? 1)) / (med / 1000)).toLocaleString('en-US'),
+      perSecond(med),
       // From the fastest run: the least disturbed by whatever else the host was doing.
-      Math.round((m.capture.packets * (m.command.inputs ?? 1)) / (Math.min(...walls) / 1000)).toLocaleString('en-US'),
+      perSecond(Math.min(...walls)),
       (m.command.bytes / 1e6 / (med / 1000)).toFixed(1),
       rss.length > 0 ? (Math.max(...rss) / 1024).toFixed(0) : '?',
     ]);
